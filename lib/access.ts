@@ -1,0 +1,13 @@
+// The access rule of everything a customer owns (carts, orders, payments): its owner and
+// administrators may see it, nobody else.
+import { requireViewer, type Viewer } from "./auth.js";
+import { ForbiddenError } from "./errors.js";
+
+/** Anonymous callers get UNAUTHENTICATED; signed-in callers who are neither owner nor admin get FORBIDDEN. */
+export function assertOwnerOrAdmin(viewer: Viewer | null, ownerId: string, what: string): Viewer {
+  const signedIn = requireViewer(viewer);
+  if (signedIn.userId !== ownerId && signedIn.role !== "ADMIN") {
+    throw new ForbiddenError(`Only its owner and administrators can see this ${what}.`);
+  }
+  return signedIn;
+}

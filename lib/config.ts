@@ -1,0 +1,230 @@
+// One place that reads the environment. Every process validates it at start-up and
+// fails with a readable list of bad values instead of a stack trace.
+import { z } from "zod";
+
+export const SUBGRAPH_NAMES = ["users", "products", "carts", "orders", "payments", "inventory"] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
+  users: 4001,
+  products: 4002,
+  carts: 4003,
+  orders: 4004,
+  payments: 4005,
+  inventory: 4006,
+};
+
+const port = z.coerce
+  .number({ error: "must be a port number" })
+  .int("must be a whole number")
+  .min(1, "must be between 1 and 65535")
+  .max(65535, "must be between 1 and 65535");
+
+const urlWithProtocol = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
+  );
+
+const positiveInt = z.coerce.number().int("must be a whole number").positive("must be greater than 0");
+const bool = z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1");
+
+const subgraphKeys = Object.fromEntries(
+  SUBGRAPH_NAMES.flatMap((name) => {
+    const prefix = name.toUpperCase();
+    return [
+      [`${prefix}_PORT`, port.default(DEFAULT_SUBGRAPH_PORTS[name])],
+      [`${prefix}_URL`, urlWithProtocol(["http:", "https:"]).optional()],
+      [
+        `${prefix}_DATABASE_URL`,
+        urlWithProtocol(["postgres:", "postgresql:"]).default(`postgresql://postgres@127.0.0.1:5432/shopgraph_${name}`),
+      ],
+    ];
+  }),
+) as Record<string, z.ZodType>;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ROUTER_PORT: port.default(4000),
+  PUBLIC_URL: urlWithProtocol(["http:", "https:"]).optional(),
+  ...subgraphKeys,
+  REDIS_URL: urlWithProtocol(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w.-]+$/, "may hold letters, digits, '.', '_' and '-' only")
+    .default("shopgraph"),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_KEY_FILE: z.string().default(".secrets/jwt-dev-keys.json"),
+  JWT_ISSUER: z.string().min(1).default("shopgraph"),
+  JWT_AUDIENCE: z.string().min(1).default("shopgraph-api"),
+  JWT_TTL_SECONDS: positiveInt.default(3600),
+  CORS_ORIGINS: z.string().default("*"),
+  TRUST_PROXY: z.string().default("false"),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+  RATE_LIMIT_IP_MAX: positiveInt.default(600),
+  RATE_LIMIT_USER_MAX: positiveInt.default(600),
+  RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
+  SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
+  SEED_DEMO_DATA: bool.default(true),
+  STORAGE_DIR: z.string().min(1).default("var/storage"),
+  PUBLIC_ASSET_URL: urlWithProtocol(["http:", "https:"]).optional(),
+  MAX_UPLOAD_BYTES: positiveInt.default(10 * 1024 * 1024),
+  MAX_IMAGE_PIXELS: positiveInt.default(40_000_000),
+});
+
+export interface SubgraphSettings {
+  port: number;
+  /** Where the router reaches the subgraph. */
+  url: string;
+  databaseUrl: string;
+}
+
+export interface Config {
+  env: "development" | "production" | "test";
+  isProduction: boolean;
+  host: string;
+  logLevel: string;
+  router: { port: number; publicUrl: string };
+  subgraphs: Record<SubgraphName, SubgraphSettings>;
+  redis: { url: string; prefix: string };
+  jwt: {
+    privateKeyPem?: string;
+    publicKeyPem?: string;
+    keyFile: string;
+    issuer: string;
+    audience: string;
+    ttlSeconds: number;
+  };
+  cors: { origins: "*" | string[] };
+  trustProxy: string | boolean | number;
+  rateLimit: { windowSeconds: number; ipMax: number; userMax: number; authMax: number };
+  subgraphTimeoutMs: number;
+  seedDemoData: boolean;
+  uploads: {
+    /** Largest accepted upload, in bytes. */
+    maxBytes: number;
+    /** Largest accepted image, in pixels (width x height): stops decompression bombs. */
+    maxPixels: number;
+    /** Where the local image store keeps its files. */
+    storageDir: string;
+    /** Base URL under which stored images are served (the router proxies /assets to products). */
+    publicAssetUrl: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every setting.`);
+    this.name = "ConfigError";
+  }
+}
+
+/** PEM keys in environment variables often arrive with literal "\n"; restore the newlines. */
+const pem = (value: string | undefined) => value?.replace(/\\n/g, "\n");
+
+function parseTrustProxy(value: string): string | boolean | number {
+  if (value === "true") return true;
+  if (value === "false" || value === "") return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // e.g. "loopback" or a comma-separated list of subnets, as Express accepts.
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        const value = env[key];
+        return `${key}: ${issue.message}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;
+      }),
+    );
+  }
+  const e = parsed.data as z.infer<typeof envSchema> & Record<string, unknown>;
+  const subgraphs = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => {
+      const prefix = name.toUpperCase();
+      const subgraphPort = e[`${prefix}_PORT`] as number;
+      return [
+        name,
+        {
+          port: subgraphPort,
+          url: (e[`${prefix}_URL`] as string | undefined) ?? `http://127.0.0.1:${subgraphPort}/graphql`,
+          databaseUrl: e[`${prefix}_DATABASE_URL`] as string,
+        },
+      ];
+    }),
+  ) as Record<SubgraphName, SubgraphSettings>;
+
+  const problems: string[] = [];
+  const isProduction = e.NODE_ENV === "production";
+  if (isProduction && !e.JWT_PUBLIC_KEY) problems.push("JWT_PUBLIC_KEY: required in production (SPKI PEM of the Ed25519 signing key)");
+  if (isProduction && e.CORS_ORIGINS === "*") problems.push("CORS_ORIGINS: list the allowed origins in production, '*' is for development");
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    router: { port: e.ROUTER_PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.ROUTER_PORT}/graphql` },
+    subgraphs,
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    jwt: {
+      privateKeyPem: pem(e.JWT_PRIVATE_KEY),
+      publicKeyPem: pem(e.JWT_PUBLIC_KEY),
+      keyFile: e.JWT_KEY_FILE,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+    },
+    cors: {
+      origins:
+        e.CORS_ORIGINS.trim() === "*"
+          ? "*"
+          : e.CORS_ORIGINS.split(",")
+              .map((o) => o.trim())
+              .filter(Boolean),
+    },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    rateLimit: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      ipMax: e.RATE_LIMIT_IP_MAX,
+      userMax: e.RATE_LIMIT_USER_MAX,
+      authMax: e.RATE_LIMIT_AUTH_MAX,
+    },
+    subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    seedDemoData: e.SEED_DEMO_DATA,
+    uploads: {
+      maxBytes: e.MAX_UPLOAD_BYTES,
+      maxPixels: e.MAX_IMAGE_PIXELS,
+      storageDir: e.STORAGE_DIR,
+      publicAssetUrl: (e.PUBLIC_ASSET_URL ?? new URL("/assets", e.PUBLIC_URL ?? `http://localhost:${e.ROUTER_PORT}`).toString()).replace(
+        /\/$/,
+        "",
+      ),
+    },
+  };
+}
+
+/** For process entry points: load the config or print what is wrong and exit. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+// Prisma clients run on the node-postgres driver adapter (no native engine is needed).
+import { PrismaPg } from "@prisma/adapter-pg";
+import { sqlQueries } from "./metrics.js";
+
+export function prismaAdapter(connectionString: string, max = 10): PrismaPg {
+  return new PrismaPg({ connectionString, max });
+}
+
+/** Pass as `log` to a PrismaClient so `countQueries` can see each statement. */
+export const QUERY_EVENTS = [{ emit: "event", level: "query" }] as const;
+
+/** Counts every SQL statement in shopgraph_sql_queries_total; tests and benchmarks read it from /metrics. */
+export function countQueries(prisma: { $on(event: "query", listener: () => void): void }, subgraph: string): void {
+  const counter = sqlQueries.labels(subgraph);
+  prisma.$on("query", () => counter.inc());
+}
+
+/** Where to connect to create or drop a database: the same server, its maintenance database. */
+export function maintenanceUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = "/postgres";
+  return url.toString();
+}
+
+export function databaseName(databaseUrl: string): string {
+  return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+}

@@ -1,0 +1,122 @@
+// BullMQ queues shared between processes: their names, job payloads and results, and the
+// project's defaults for producers and workers. Payloads carry ids and numbers, never personal data.
+import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type WorkerOptions } from "bullmq";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+
+// ---------------------------------------------------------------------------------------------
+// stock: stock changes for an order, consumed by the inventory worker (subgraphs/inventory/src/worker.ts).
+
+export type StockJobName = "reserve" | "release" | "commit";
+
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** `lines` is required for `reserve`; `release` and `commit` act on what the order reserved. */
+export interface StockJobData {
+  orderId: string;
+  lines?: StockLine[];
+}
+
+export interface StockShortage {
+  productId: string;
+  requested: number;
+  available: number;
+}
+
+/**
+ * What a stock job did. A reservation that cannot be satisfied is an answer, not a failure:
+ * the job completes with INSUFFICIENT_STOCK and is not retried.
+ */
+export type StockJobResult =
+  | { status: "RESERVED" | "RELEASED" | "COMMITTED"; lines: StockLine[] }
+  /** The same change was applied before (a retried or duplicated job): nothing changed. */
+  | { status: "ALREADY_APPLIED"; lines: StockLine[] }
+  | { status: "INSUFFICIENT_STOCK"; shortages: StockShortage[] }
+  /** release/commit for an order with no open reservation (never reserved, or already settled). */
+  | { status: "NOTHING_RESERVED"; lines: [] };
+
+/**
+ * BullMQ refuses custom ids with one ':' in them, so the job id spells the ledger's idempotency key
+ * (`${orderId}:${kind}`) with '-'. BullMQ then ignores a second add while the first job is kept;
+ * the ledger key makes a job that is delivered twice change stock once regardless.
+ */
+export const stockJobId = (kind: StockJobName, orderId: string) => `${orderId}-${kind}`;
+
+// ---------------------------------------------------------------------------------------------
+// stock-availability: published by inventory after each committed stock change, consumed by the
+// products worker to keep its read model (available, inStock) current.
+
+export type StockAvailabilityJobName = "availability";
+
+export interface StockAvailabilityJobData {
+  productId: string;
+  available: number;
+  /**
+   * The id of the ledger movement that produced this level (a bigint, as a decimal string).
+   * Grows with every change of a product: a consumer ignores an event older than what it has.
+   */
+  version: string;
+}
+
+/** One job per product and version, so publishing the same level twice is one job. */
+export const availabilityJobId = (productId: string, version: string) => `${productId}-v${version}`;
+
+// ---------------------------------------------------------------------------------------------
+
+/** Every queue and what its jobs carry; `createQueue` and typed workers read it. */
+export interface QueueTypes {
+  stock: { name: StockJobName; data: StockJobData; result: StockJobResult };
+  "stock-availability": { name: StockAvailabilityJobName; data: StockAvailabilityJobData; result: void };
+}
+export type QueueName = keyof QueueTypes;
+
+export const QUEUE_NAMES = {
+  stock: "stock",
+  stockAvailability: "stock-availability",
+} as const satisfies Record<string, QueueName>;
+
+export type TypedQueue<N extends QueueName> = Queue<QueueTypes[N]["data"], QueueTypes[N]["result"], QueueTypes[N]["name"]>;
+
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1_000 },
+  // Keep recent history for inspection and BullMQ's job-id deduplication, but bounded.
+  removeOnComplete: { count: 1_000, age: 24 * 3600 },
+  removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+};
+
+/** Producers fail fast while Redis is down instead of queueing commands in memory. */
+export function producerConnection(config: Config): ConnectionOptions {
+  return { url: config.redis.url, enableOfflineQueue: false };
+}
+
+/** Workers and event listeners block on Redis; they must retry indefinitely. */
+export function workerConnection(config: Config): ConnectionOptions {
+  return { url: config.redis.url, maxRetriesPerRequest: null };
+}
+
+/** A producer for one of the project's queues, with its defaults and an error handler. */
+export function createQueue<N extends QueueName>(name: N, config: Config, log: Logger): TypedQueue<N> {
+  const queue: TypedQueue<N> = new Queue(name, {
+    connection: producerConnection(config),
+    prefix: config.redis.prefix,
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+  });
+  queue.on("error", (err) => log.error({ err, queue: name }, "queue error"));
+  return queue;
+}
+
+/** Options for a `Worker` of one of the project's queues. */
+export function workerOptions(config: Config, overrides: Partial<Omit<WorkerOptions, "connection" | "prefix">> = {}): WorkerOptions {
+  return { connection: workerConnection(config), prefix: config.redis.prefix, ...overrides };
+}
+
+/** Listens to a queue's events (completed, failed), e.g. for `job.waitUntilFinished`. */
+export function createQueueEvents(name: QueueName, config: Config, log: Logger): QueueEvents {
+  const events = new QueueEvents(name, { connection: workerConnection(config), prefix: config.redis.prefix });
+  events.on("error", (err) => log.error({ err, queue: name }, "queue events error"));
+  return events;
+}

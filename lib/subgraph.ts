@@ -1,0 +1,162 @@
+// Everything the six subgraphs share: Express, Apollo Server on a federated schema,
+// JWT verification into `ctx.viewer`, request ids in logs, /health, error masking.
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import express, { type RequestHandler } from "express";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import { GraphQLError, parse } from "graphql";
+import type { Config, SubgraphName } from "./config.js";
+import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
+import { EXPECTED_ERROR_CODES } from "./errors.js";
+import { createLogger, type Logger } from "./logger.js";
+import { asyncHandler, listen, requestLogging } from "./http.js";
+import { registry } from "./metrics.js";
+
+export interface BaseContext {
+  viewer: Viewer | null;
+  requestId: string;
+  log: Logger;
+}
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  name: SubgraphName;
+  config: Config;
+  /** Path of the subgraph's SDL file: the contract. */
+  schemaPath: string;
+  /** The generated `Resolvers` map of the subgraph. */
+  resolvers: object;
+  /** Adds what the subgraph needs per request (Prisma, DataLoaders) to the verified base. */
+  createContext: (base: BaseContext) => TContext | Promise<TContext>;
+  /** Throws when the subgraph cannot serve (its database is down, say). */
+  healthCheck: () => Promise<unknown>;
+  /** Middleware that must run before GraphQL on /graphql (multipart uploads, say). */
+  beforeGraphQL?: RequestHandler[];
+  /** Extra routes (static files, say). */
+  configureApp?: (app: express.Express) => void;
+  /** Closes what the subgraph opened (database pools, queues). */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningServer {
+  app: express.Express;
+  httpServer: http.Server;
+  logger: Logger;
+  listen(port?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function maskingPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (typeof code === "string" && EXPECTED_ERROR_CODES.has(code)) continue;
+            contextValue.log?.error({ err: error.originalError ?? error, path: error.path }, "unexpected error");
+          }
+        },
+      };
+    },
+  };
+}
+
+/** In production an unexpected error reaches the client as a bare INTERNAL_SERVER_ERROR. */
+export function formatErrorFor(isProduction: boolean) {
+  return (formatted: import("graphql").GraphQLFormattedError) => {
+    const code = formatted.extensions?.code;
+    if (!isProduction || (typeof code === "string" && EXPECTED_ERROR_CODES.has(code))) return formatted;
+    return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}
+
+export async function createSubgraphServer<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
+  const { name, config } = options;
+  const logger = createLogger(name, config.logLevel);
+  const keys = await loadSigningKeys(config);
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readFileSync(options.schemaPath, "utf8")),
+    resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: !config.isProduction,
+    formatError: formatErrorFor(config.isProduction),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(config.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
+      maskingPlugin<TContext>(),
+    ],
+  });
+  await apollo.start();
+
+  app.use(requestLogging(logger));
+  app.get(
+    "/health",
+    asyncHandler(async (_req, res) => {
+      try {
+        await options.healthCheck();
+        res.json({ status: "ok", subgraph: name });
+      } catch (error) {
+        logger.warn({ err: error }, "health check failed");
+        res.status(503).json({ status: "unavailable", subgraph: name });
+      }
+    }),
+  );
+  app.get(
+    "/metrics",
+    asyncHandler(async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    }),
+  );
+  options.configureApp?.(app);
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    ...(options.beforeGraphQL ?? []),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = String(req.id ?? "");
+        const log = logger.child({ requestId });
+        let viewer: Viewer | null;
+        try {
+          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt);
+        } catch (error) {
+          if (error instanceof GraphQLError) {
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
+          }
+          throw error;
+        }
+        return options.createContext({ viewer, requestId, log });
+      },
+    }),
+  );
+
+  return {
+    app,
+    httpServer,
+    logger,
+    async listen(port = config.subgraphs[name].port) {
+      await listen(httpServer, port, config.host);
+      const address = httpServer.address();
+      const actualPort = typeof address === "object" && address ? address.port : port;
+      logger.info({ port: actualPort }, `${name} subgraph listening`);
+      return actualPort;
+    },
+    async stop() {
+      await apollo.stop();
+      await options.onStop?.();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+// Input validation with zod; the first problem becomes a BAD_USER_INPUT error naming its field.
+import type { z } from "zod";
+import { BadUserInputError } from "./errors.js";
+
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, fieldPrefix = "input"): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = [fieldPrefix, ...issue.path.map(String)].filter(Boolean).join(".");
+  throw new BadUserInputError(`${field}: ${issue.message}`, field);
+}

@@ -1,0 +1,61 @@
+// How the router talks to a subgraph: forwards the caller's verified token and the request id,
+// applies a timeout, and records fetch latency per subgraph.
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { Fetcher } from "@apollo/utils.fetcher";
+import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { REQUEST_ID_HEADER } from "../../lib/http.js";
+import { subgraphFetchDuration } from "./metrics.js";
+import type { RouterContext } from "./context.js";
+import { findUploads, sendMultipart } from "./uploads.js";
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    private readonly subgraphName: string,
+    url: string,
+    private readonly timeoutMs: number,
+    private readonly maxUploadBytes: number,
+  ) {
+    super({
+      url,
+      fetcher: ((input: string, init?: RequestInit) =>
+        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher,
+    });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    // Context is empty for the gateway's own requests (none today, but keep them anonymous).
+    if (context?.authorization) request.http?.headers.set("authorization", context.authorization);
+    if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const endTimer = subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
+    try {
+      const uploads = findUploads(options.request.variables);
+      const response = uploads.length > 0 ? await this.processWithUploads(options, uploads) : await super.process(options);
+      endTimer({ outcome: response.errors?.length ? "graphql_error" : "ok" });
+      return response;
+    } catch (error) {
+      endTimer({ outcome: "failed" });
+      throw error;
+    }
+  }
+
+  private async processWithUploads(
+    options: GraphQLDataSourceProcessOptions<RouterContext>,
+    uploads: ReturnType<typeof findUploads>,
+  ): Promise<GatewayGraphQLResponse> {
+    const { context, request } = options;
+    const headers: Record<string, string> = {};
+    if (context?.authorization) headers.authorization = context.authorization;
+    if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
+    return (await sendMultipart({
+      url: this.url!,
+      headers,
+      request,
+      uploads,
+      maxBytes: this.maxUploadBytes,
+      timeoutMs: this.timeoutMs,
+    })) as GatewayGraphQLResponse;
+  }
+}

@@ -1,0 +1,72 @@
+// `npm start`: one command from a fresh clone to a running supergraph.
+import { existsSync, readFileSync } from "node:fs";
+import { loadConfigOrExit } from "../lib/config.js";
+import { ensureDevKeyFile } from "../lib/auth.js";
+import { createLogger } from "../lib/logger.js";
+import { DependencyUnavailableError, checkPostgres, checkRedis, ensureDatabases, migrateAll, seedAll, startStack } from "./lib/stack.js";
+import { runningServices, stopAll } from "./lib/processes.js";
+import { DEMO_CREDENTIALS_FILE } from "../subgraphs/users/src/seed.js";
+
+const config = loadConfigOrExit();
+const log = createLogger("start", config.logLevel);
+
+// Installed first, so Ctrl-C (or a closed terminal) at any moment, even mid-start, stops what has started.
+let stopping = false;
+async function stop(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping every process...`);
+  await stopAll([...runningServices]);
+  console.log("Stopped.");
+  process.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
+// The services run in their own process groups; never leave one behind.
+process.on("exit", () => runningServices.forEach((child) => child.kill("SIGKILL")));
+
+async function main() {
+  try {
+    await checkPostgres(config);
+    await checkRedis(config, log);
+  } catch (error) {
+    if (error instanceof DependencyUnavailableError) {
+      console.error(`\n${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const created = await ensureDatabases(config);
+  if (created.length > 0) log.info(`created databases: ${created.join(", ")}`);
+  log.info("applying migrations");
+  await migrateAll(config);
+  if (!config.jwt.publicKeyPem) await ensureDevKeyFile(config.jwt.keyFile);
+  if (config.seedDemoData) await seedAll(config, log);
+
+  const stack = await startStack(config, process.env, (_service, line) => process.stdout.write(`${line}\n`));
+  if (stopping) return;
+  for (const child of stack.processes) {
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      console.error(`A process exited unexpectedly (code ${code}, signal ${signal}); stopping the rest.`);
+      void stop("SIGTERM");
+    });
+  }
+
+  const lines = [
+    "",
+    `shopgraph is running. Router: ${config.router.publicUrl}` + (config.isProduction ? "" : "  (open it in a browser for Apollo Sandbox)"),
+    `Health: ${config.router.publicUrl.replace(/\/graphql$/, "")}/health  Ready: .../ready  Metrics: .../metrics`,
+  ];
+  if (existsSync(DEMO_CREDENTIALS_FILE)) {
+    const demo = JSON.parse(readFileSync(DEMO_CREDENTIALS_FILE, "utf8")) as { role: string; email: string; password: string }[];
+    lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
+  }
+  lines.push("Press Ctrl-C to stop.", "");
+  console.log(lines.join("\n"));
+}
+
+main().catch((error: unknown) => {
+  if (stopping) return; // Ctrl-C mid-start: the stop above reports and exits
+  console.error(`\nstart failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,106 @@
+// Shopping carts: the rules, callable without HTTP.
+import { z } from "zod";
+import { assertOwnerOrAdmin } from "../../../lib/access.js";
+import { requireViewer } from "../../../lib/auth.js";
+import { BadUserInputError } from "../../../lib/errors.js";
+import { parseInput } from "../../../lib/validation.js";
+import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
+import type { CartsContext } from "./context.js";
+
+export type { Cart, CartItem };
+
+/** The most units of one product a cart may hold. */
+export const MAX_QUANTITY_PER_PRODUCT = 99;
+
+const productIdSchema = z.uuid("must be a product id");
+const addSchema = z.object({
+  productId: productIdSchema,
+  quantity: z
+    .int("must be a whole number")
+    .min(1, `must be between 1 and ${MAX_QUANTITY_PER_PRODUCT}`)
+    .max(MAX_QUANTITY_PER_PRODUCT, `must be between 1 and ${MAX_QUANTITY_PER_PRODUCT}`),
+});
+const setSchema = z.object({
+  productId: productIdSchema,
+  quantity: z
+    .int("must be a whole number")
+    .min(0, `must be between 0 and ${MAX_QUANTITY_PER_PRODUCT}`)
+    .max(MAX_QUANTITY_PER_PRODUCT, `must be between 0 and ${MAX_QUANTITY_PER_PRODUCT}`),
+});
+
+export async function myCart(ctx: CartsContext): Promise<Cart | null> {
+  if (!ctx.viewer) return null;
+  return ctx.prisma.cart.findUnique({ where: { customerId: ctx.viewer.userId } });
+}
+
+/** For the router's entity fetches: unknown ids resolve to null, other people's carts are FORBIDDEN. */
+export async function resolveReference(ctx: CartsContext, id: string): Promise<Cart | null> {
+  const cart = await ctx.loaders.cartById.load(id);
+  if (cart) assertOwnerOrAdmin(ctx.viewer, cart.customerId, "cart");
+  return cart;
+}
+
+export function items(ctx: CartsContext, cart: Cart): Promise<CartItem[]> {
+  return ctx.loaders.itemsByCartId.load(cart.id);
+}
+
+export async function totalQuantity(ctx: CartsContext, cart: Cart): Promise<number> {
+  return (await items(ctx, cart)).reduce((sum, item) => sum + item.quantity, 0);
+}
+
+/**
+ * Runs `change` in a transaction on the viewer's cart, created if missing. Touching `updatedAt`
+ * first locks the cart row, so concurrent changes to one cart run one after the other.
+ */
+async function changeCart(ctx: CartsContext, change: (tx: Prisma.TransactionClient, cart: Cart) => Promise<unknown>): Promise<Cart> {
+  const viewer = requireViewer(ctx.viewer);
+  const cart = await ctx.prisma.$transaction(async (tx) => {
+    const locked = await tx.cart.upsert({
+      where: { customerId: viewer.userId },
+      create: { customerId: viewer.userId },
+      update: { updatedAt: new Date() },
+    });
+    await change(tx, locked);
+    return locked;
+  });
+  // An earlier mutation in the same operation may have loaded the old items.
+  ctx.loaders.itemsByCartId.clear(cart.id);
+  return cart;
+}
+
+export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
+  requireViewer(ctx.viewer);
+  const { productId, quantity } = parseInput(addSchema, input, "");
+  return changeCart(ctx, async (tx, cart) => {
+    const item = await tx.cartItem.upsert({
+      where: { cartId_productId: { cartId: cart.id, productId } },
+      create: { cartId: cart.id, productId, quantity },
+      update: { quantity: { increment: quantity } },
+    });
+    if (item.quantity > MAX_QUANTITY_PER_PRODUCT) {
+      // Throwing rolls the increment back.
+      throw new BadUserInputError(
+        `A cart holds at most ${MAX_QUANTITY_PER_PRODUCT} units of one product; it already has ${item.quantity - quantity}.`,
+        "quantity",
+      );
+    }
+  });
+}
+
+export async function updateCartItem(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
+  requireViewer(ctx.viewer);
+  const { productId, quantity } = parseInput(setSchema, input, "");
+  return changeCart(ctx, (tx, cart) =>
+    quantity === 0
+      ? tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } })
+      : tx.cartItem.upsert({
+          where: { cartId_productId: { cartId: cart.id, productId } },
+          create: { cartId: cart.id, productId, quantity },
+          update: { quantity },
+        }),
+  );
+}
+
+export async function clearCart(ctx: CartsContext): Promise<Cart> {
+  return changeCart(ctx, (tx, cart) => tx.cartItem.deleteMany({ where: { cartId: cart.id } }));
+}

@@ -1,0 +1,5 @@
+import type { CartItemResolvers } from "../__generated__/resolvers-types.js";
+
+export const CartItem: CartItemResolvers = {
+  product: (item) => ({ id: item.productId }),
+};

@@ -1,0 +1,36 @@
+import path from "node:path";
+import type { Config } from "../../../lib/config.js";
+import { QUERY_EVENTS, countQueries, prismaAdapter } from "../../../lib/database.js";
+import { createLogger } from "../../../lib/logger.js";
+import { createSubgraphServer } from "../../../lib/subgraph.js";
+import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
+import { createAvailabilityPublisher, type AvailabilityPublisher } from "./availability.js";
+import { createLoaders, type InventoryContext } from "./context.js";
+import { resolvers } from "./resolvers/index.js";
+
+export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
+
+export function createInventoryPrisma(config: Config, poolSize?: number): PrismaClient {
+  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, poolSize), log: [...QUERY_EVENTS] });
+  countQueries(prisma, "inventory");
+  return prisma;
+}
+
+export async function createInventoryServer(
+  config: Config,
+  prisma = createInventoryPrisma(config),
+  availability: AvailabilityPublisher = createAvailabilityPublisher(config, createLogger("inventory", config.logLevel)),
+) {
+  return createSubgraphServer<InventoryContext>({
+    name: "inventory",
+    config,
+    schemaPath: SCHEMA_PATH,
+    resolvers,
+    createContext: (base) => ({ ...base, prisma, availability, loaders: createLoaders(prisma) }),
+    healthCheck: () => prisma.$queryRaw`SELECT 1`,
+    onStop: async () => {
+      await availability.close();
+      await prisma.$disconnect();
+    },
+  });
+}

@@ -1,0 +1,32 @@
+// The stock worker: its own process, consuming the `stock` queue (reserve, release, commit).
+// Retried or duplicated jobs are safe: each change is keyed in the ledger and applied once.
+import { Worker } from "bullmq";
+import { loadConfigOrExit } from "../../../lib/config.js";
+import { onShutdown } from "../../../lib/http.js";
+import { createLogger } from "../../../lib/logger.js";
+import { QUEUE_NAMES, workerOptions, type StockJobData, type StockJobName, type StockJobResult } from "../../../lib/queues.js";
+import { createAvailabilityPublisher } from "./availability.js";
+import { createInventoryPrisma } from "./server.js";
+import { processStockJob } from "./stock-jobs.js";
+
+const config = loadConfigOrExit();
+const log = createLogger("inventory-worker", config.logLevel);
+const prisma = createInventoryPrisma(config);
+const availability = createAvailabilityPublisher(config, log);
+
+const worker = new Worker<StockJobData, StockJobResult, StockJobName>(
+  QUEUE_NAMES.stock,
+  (job) => processStockJob({ prisma, availability, log }, job),
+  workerOptions(config, { concurrency: 8 }),
+);
+worker.on("error", (err) => log.error({ err }, "stock worker error"));
+worker.on("failed", (job, err) => log.warn({ err, jobId: job?.id, job: job?.name, attempts: job?.attemptsMade }, "stock job failed"));
+worker.on("completed", (job, result) => log.info({ jobId: job.id, job: job.name, status: result.status }, "stock job done"));
+await worker.waitUntilReady();
+log.info({ queue: QUEUE_NAMES.stock, prefix: config.redis.prefix }, "stock worker started");
+
+onShutdown(log, async () => {
+  await worker.close();
+  await availability.close();
+  await prisma.$disconnect();
+});

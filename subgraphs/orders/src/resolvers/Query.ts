@@ -1,0 +1,7 @@
+import type { QueryResolvers } from "../__generated__/resolvers-types.js";
+import * as orders from "../orders.js";
+
+export const Query: QueryResolvers = {
+  order: (_, { id }, ctx) => orders.findOrder(ctx, id),
+  myOrders: (_, args, ctx) => orders.myOrders(ctx, args),
+};

@@ -1,0 +1,8 @@
+import { DateTime } from "../../../../lib/scalars.js";
+import type { Resolvers } from "../__generated__/resolvers-types.js";
+import { Order } from "./Order.js";
+import { OrderItem } from "./OrderItem.js";
+import { Query } from "./Query.js";
+import { User } from "./User.js";
+
+export const resolvers: Resolvers = { DateTime, Query, Order, OrderItem, User };

@@ -1,0 +1,8 @@
+import type { PaymentResolvers } from "../__generated__/resolvers-types.js";
+import * as payments from "../payments.js";
+
+export const Payment: PaymentResolvers = {
+  __resolveReference: (reference, ctx) => payments.findPayment(ctx, reference.id),
+  order: (payment) => payments.orderOf(payment),
+  amount: (payment) => payments.amountOf(payment),
+};

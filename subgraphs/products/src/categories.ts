@@ -1,0 +1,114 @@
+// The category tree: lookups and the administrators' changes, callable without HTTP.
+import { z } from "zod";
+import { requireAdmin } from "../../../lib/auth.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
+import { parseInput } from "../../../lib/validation.js";
+import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
+import type { ProductsContext } from "./context.js";
+import { createWithUniqueSlug } from "./slugs.js";
+
+export type { Category };
+
+/** Moves in the tree take this transaction-scoped lock, so two concurrent moves cannot build a cycle together. */
+const CATEGORY_TREE_LOCK = 7_301_001;
+
+const nameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const parentIdSchema = z.uuid("must be the id of an existing category");
+const createCategorySchema = z.object({ name: nameSchema, parentId: parentIdSchema.nullish() });
+const updateCategorySchema = z.object({ name: nameSchema.nullish(), parentId: parentIdSchema.nullish() });
+
+/** The root categories, by name. */
+export function listRoots(ctx: ProductsContext): Promise<Category[]> {
+  return ctx.prisma.category.findMany({ where: { parentId: null }, orderBy: [{ name: "asc" }, { id: "asc" }] });
+}
+
+/** `category(id, slug)`: exactly one of them. */
+export async function findCategory(
+  ctx: ProductsContext,
+  { id, slug }: { id?: string | null; slug?: string | null },
+): Promise<Category | null> {
+  if ((id == null) === (slug == null)) throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
+  if (id != null) return ctx.loaders.categoryById.load(id);
+  return ctx.prisma.category.findUnique({ where: { slug: slug! } });
+}
+
+async function requireCategory(ctx: ProductsContext, id: string): Promise<Category> {
+  const category = await ctx.loaders.categoryById.load(id);
+  if (!category) throw new NotFoundError("Category");
+  return category;
+}
+
+const unknownParent = () => new BadUserInputError("input.parentId: no category has this id.", "input.parentId");
+
+export async function createCategory(ctx: ProductsContext, input: unknown): Promise<Category> {
+  requireAdmin(ctx.viewer);
+  const data = parseInput(createCategorySchema, input);
+  if (data.parentId && !(await ctx.loaders.categoryById.load(data.parentId))) throw unknownParent();
+  const category = await createWithUniqueSlug(
+    data.name,
+    "category",
+    async (prefix) =>
+      (await ctx.prisma.category.findMany({ where: { slug: { startsWith: prefix } }, select: { slug: true } })).map((c) => c.slug),
+    (slug) => ctx.prisma.category.create({ data: { name: data.name, slug, parentId: data.parentId ?? null } }),
+  ).catch((error: unknown) => {
+    // The parent was deleted between the check and the insert.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw unknownParent();
+    throw error;
+  });
+  ctx.log.info({ categoryId: category.id }, "category created");
+  return category;
+}
+
+export async function updateCategory(ctx: ProductsContext, id: string, input: unknown): Promise<Category> {
+  requireAdmin(ctx.viewer);
+  const changes = parseInput(updateCategorySchema, input);
+  const category = await requireCategory(ctx, id);
+  const data: Prisma.CategoryUncheckedUpdateInput = {};
+  if (changes.name != null) data.name = changes.name; // the slug stays
+  if (changes.parentId === undefined) return ctx.prisma.category.update({ where: { id: category.id }, data });
+
+  data.parentId = changes.parentId;
+  return ctx.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATEGORY_TREE_LOCK})`;
+    if (changes.parentId) {
+      // The new parent and all of its ancestors: the category must not be among them.
+      const [found] = await tx.$queryRaw<{ parentExists: boolean; wouldCycle: boolean }[]>`
+        WITH RECURSIVE ancestors(id) AS (
+          SELECT c.id FROM "Category" c WHERE c.id = ${changes.parentId}::uuid
+          UNION
+          SELECT c."parentId" FROM "Category" c JOIN ancestors a ON c.id = a.id WHERE c."parentId" IS NOT NULL
+        )
+        SELECT EXISTS (SELECT 1 FROM ancestors) AS "parentExists",
+               EXISTS (SELECT 1 FROM ancestors WHERE id = ${category.id}::uuid) AS "wouldCycle"`;
+      if (!found?.parentExists) throw unknownParent();
+      if (found.wouldCycle) {
+        throw new BadUserInputError("input.parentId: a category cannot move below itself or one of its subcategories.", "input.parentId");
+      }
+    }
+    return tx.category.update({ where: { id: category.id }, data });
+  });
+}
+
+export async function deleteCategory(ctx: ProductsContext, id: string): Promise<string> {
+  requireAdmin(ctx.viewer);
+  const category = z.uuid().safeParse(id).success
+    ? await ctx.prisma.category.findUnique({ where: { id }, include: { _count: { select: { products: true, children: true } } } })
+    : null;
+  if (!category) throw new NotFoundError("Category");
+  const { products, children } = category._count;
+  if (products > 0 || children > 0) {
+    throw new ConflictError(`The category still has ${products} products and ${children} subcategories; move or delete them first.`);
+  }
+  try {
+    await ctx.prisma.category.delete({ where: { id } });
+  } catch (error) {
+    // A product or subcategory arrived after the count: the foreign keys refuse the delete.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === "P2003" || error.code === "P2014")) {
+      throw new ConflictError("The category still has products or subcategories; move or delete them first.");
+    }
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Category");
+    throw error;
+  }
+  ctx.log.info({ categoryId: id }, "category deleted");
+  return id;
+}

@@ -1,0 +1,49 @@
+import type DataLoader from "dataloader";
+import type { BaseContext } from "../../../lib/subgraph.js";
+import type { Viewer } from "../../../lib/auth.js";
+import { byId, groupedBy } from "../../../lib/loaders.js";
+import type { Connection } from "../../../lib/pagination.js";
+import type { Category, PrismaClient, Product, ProductImage } from "../../../prisma/products/__generated__/client.js";
+import type { ProductDeletedHook } from "./images.js";
+import type { ImageLimits } from "./imageProcessing.js";
+import type { FileStorage } from "./storage.js";
+import { categoryProductsLoader, type CategoryProductsKey } from "./listing.js";
+
+export interface ProductsLoaders {
+  productById: DataLoader<string, Product | null>;
+  categoryById: DataLoader<string, Category | null>;
+  childrenByParentId: DataLoader<string, Category[]>;
+  imagesByProductId: DataLoader<string, ProductImage[]>;
+  /** One page of products per category (with its subcategories), all categories of a request in one query. */
+  productsByCategory: DataLoader<CategoryProductsKey, Connection<Product>, string>;
+}
+
+export interface ProductsContext extends BaseContext {
+  prisma: PrismaClient;
+  loaders: ProductsLoaders;
+  /** Base URL image renditions are served from, without a trailing slash. */
+  assetBaseUrl: string;
+  /** Called after a product and its image rows are deleted, so the image storage can remove the files. */
+  onProductDeleted: ProductDeletedHook;
+  /** Where image files are kept. */
+  storage: FileStorage;
+  imageLimits: ImageLimits;
+}
+
+export function createLoaders(prisma: PrismaClient, viewer: Viewer | null): ProductsLoaders {
+  const loaders: ProductsLoaders = {
+    productById: byId((ids) => prisma.product.findMany({ where: { id: { in: ids } } })),
+    categoryById: byId((ids) => prisma.category.findMany({ where: { id: { in: ids } } })),
+    childrenByParentId: groupedBy(
+      (category) => category.parentId!,
+      (parentIds) => prisma.category.findMany({ where: { parentId: { in: parentIds } }, orderBy: [{ name: "asc" }, { id: "asc" }] }),
+    ),
+    imagesByProductId: groupedBy(
+      (image) => image.productId,
+      (productIds) =>
+        prisma.productImage.findMany({ where: { productId: { in: productIds } }, orderBy: [{ position: "asc" }, { id: "asc" }] }),
+    ),
+    productsByCategory: categoryProductsLoader(prisma, viewer, (rows) => rows.forEach((row) => loaders.productById.prime(row.id, row))),
+  };
+  return loaders;
+}

@@ -1,0 +1,349 @@
+// The catalog listing: filters, full-text search, sorting and keyset pagination.
+//
+// A page costs a fixed number of statements whatever its size: one parameterised SQL statement
+// picks the page's ids in order (with the total), one Prisma query loads those rows. Cursors carry
+// the sort (field and direction), the row's sort key as PostgreSQL printed it, and the id as a
+// tie-breaker, so a page continues exactly after the previous one while products are added.
+import DataLoader from "dataloader";
+import { z } from "zod";
+import type { Viewer } from "../../../lib/auth.js";
+import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
+import { parseInput } from "../../../lib/validation.js";
+import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
+import type { ProductsContext } from "./context.js";
+
+export type SortField = "NAME" | "PRICE" | "CREATED_AT" | "RELEVANCE";
+export type SortDirection = "ASC" | "DESC";
+export interface ProductOrder {
+  field: SortField;
+  direction: SortDirection;
+}
+
+const DEFAULT_DIRECTION: Record<SortField, SortDirection> = { NAME: "ASC", PRICE: "ASC", CREATED_AT: "DESC", RELEVANCE: "DESC" };
+const NEWEST_FIRST: ProductOrder = { field: "CREATED_AT", direction: "DESC" };
+
+/**
+ * `<%` (word similarity) matches a query within a longer name: "hedphones" in "Wireless Headphones"
+ * scores about 0.7. 0.3 tolerates a typo or two in short words without matching unrelated names.
+ * The operator (rather than the word_similarity() function) lets PostgreSQL use the trigram index.
+ */
+const WORD_SIMILARITY_THRESHOLD = "0.3";
+
+interface SortKey {
+  /** The key of product row `p`. */
+  select(search: string | null): Prisma.Sql;
+  /** The key column of the matches (alias `m`) as it is compared and ordered. */
+  compared: Prisma.Sql;
+  /** Whether a cursor's key text has the shape PostgreSQL prints for this key. */
+  valid: RegExp;
+  /** A cursor's key text back in the key's SQL type. */
+  parse(text: string): Prisma.Sql;
+}
+
+const SORT_KEYS: Record<SortField, SortKey> = {
+  NAME: {
+    select: () => Prisma.sql`p."name"`,
+    // ICU root collation: "apple" sorts beside "Apple" and "Éclair" beside "Eclair" (the database default is bytewise).
+    compared: Prisma.sql`m.sort_key COLLATE "und-x-icu"`,
+    valid: /^[\s\S]*$/,
+    parse: (text) => Prisma.sql`${text}::text`,
+  },
+  PRICE: {
+    select: () => Prisma.sql`p."priceAmount"`,
+    compared: Prisma.sql`m.sort_key`,
+    valid: /^\d{1,10}$/,
+    parse: (text) => Prisma.sql`${text}::int`,
+  },
+  CREATED_AT: {
+    select: () => Prisma.sql`p."createdAt"`,
+    compared: Prisma.sql`m.sort_key`,
+    valid: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/,
+    parse: (text) => Prisma.sql`${text}::timestamp(3)`,
+  },
+  RELEVANCE: {
+    // Full-text rank (name counts more than description) plus how well the name matches the words as typed.
+    select: (search) =>
+      Prisma.sql`(ts_rank(p."searchVector", websearch_to_tsquery('english', ${search})) + word_similarity(${search}, p."name"))::float8`,
+    compared: Prisma.sql`m.sort_key`,
+    valid: /^-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i,
+    parse: (text) => Prisma.sql`${text}::float8`,
+  },
+};
+
+interface Keyset {
+  key: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeProductCursor(order: ProductOrder, key: string, id: string): string {
+  return encodeCursor([order.field, order.direction, key, id]);
+}
+
+/** The position a cursor points at; refused when it was made for another sort order. */
+export function decodeProductCursor(cursor: string, order: ProductOrder, field = "after"): Keyset {
+  const parts = decodeCursor(cursor, field);
+  const [sortField, direction, key, id] = parts;
+  if (parts.length !== 4 || typeof key !== "string" || typeof id !== "string" || !UUID.test(id)) {
+    throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", field);
+  }
+  if (sortField !== order.field || direction !== order.direction) {
+    throw new BadUserInputError(`The cursor belongs to another sort order (${sortField} ${direction}); start again without it.`, field);
+  }
+  if (!SORT_KEYS[order.field].valid.test(key))
+    throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", field);
+  return { key, id };
+}
+
+const orderBy = (order: ProductOrder): Prisma.Sql => {
+  const direction = order.direction === "ASC" ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  return Prisma.sql`${SORT_KEYS[order.field].compared} ${direction}, m.id ${direction}`;
+};
+
+/** Rows strictly after the cursor in `order`. */
+const afterCursor = (order: ProductOrder, cursor: Keyset | null): Prisma.Sql => {
+  if (!cursor) return Prisma.sql`TRUE`;
+  const sortKey = SORT_KEYS[order.field];
+  const comparison = order.direction === "ASC" ? Prisma.sql`>` : Prisma.sql`<`;
+  return Prisma.sql`(${sortKey.compared}, m.id) ${comparison} (${sortKey.parse(cursor.key)}, ${cursor.id}::uuid)`;
+};
+
+/**
+ * Which status a caller may list: customers and anonymous callers see ACTIVE products only and are
+ * refused anything else; administrators see what they ask for, every status when they do not ask.
+ */
+export function listableStatus(viewer: Viewer | null, requested?: ProductStatus | null): ProductStatus | null {
+  if (viewer?.role === "ADMIN") return requested ?? null;
+  if (requested && requested !== "ACTIVE") throw new ForbiddenError("Only administrators can list products that are not ACTIVE.");
+  return "ACTIVE";
+}
+
+const statusCondition = (status: ProductStatus | null): Prisma.Sql =>
+  status ? Prisma.sql`p."status" = ${status}::"ProductStatus"` : Prisma.sql`TRUE`;
+
+const priceSchema = z.int("must be a whole number of minor units").min(0, "must not be negative");
+const filterSchema = z
+  .object({
+    search: z.string().trim().max(200, "must be at most 200 characters").nullish(),
+    categoryId: z.uuid("must be a category id").nullish(),
+    minPrice: priceSchema.nullish(),
+    maxPrice: priceSchema.nullish(),
+    inStock: z.boolean().nullish(),
+    status: z.enum(["DRAFT", "ACTIVE", "ARCHIVED"]).nullish(),
+  })
+  .refine((filter) => filter.minPrice == null || filter.maxPrice == null || filter.minPrice <= filter.maxPrice, {
+    message: "must not be below minPrice",
+    path: ["maxPrice"],
+  });
+export type ProductFilter = z.input<typeof filterSchema>;
+
+export interface ListProductsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: ProductFilter | null;
+  sort?: { field: SortField; direction?: SortDirection | null } | null;
+}
+
+/** Without a sort: best match first when searching, otherwise newest first. */
+export function resolveOrder(sort: ListProductsArgs["sort"], search: string | null): ProductOrder {
+  const field = sort?.field ?? (search ? "RELEVANCE" : "CREATED_AT");
+  if (field === "RELEVANCE" && !search) throw new BadUserInputError("Sorting by RELEVANCE needs filter.search.", "sort.field");
+  return { field, direction: sort?.direction ?? DEFAULT_DIRECTION[field] };
+}
+
+interface PageRow {
+  totalCount: number;
+  /** Null in the single row of an empty page, which still carries the total. */
+  id: string | null;
+  sortKey: string | null;
+}
+
+export async function listProducts(ctx: ProductsContext, args: ListProductsArgs): Promise<Connection<Product>> {
+  const size = pageSize(args.first);
+  const filter = parseInput(filterSchema, args.filter ?? {}, "filter");
+  const search = filter.search || null;
+  const status = listableStatus(ctx.viewer, filter.status);
+  const order = resolveOrder(args.sort, search);
+  const cursor = args.after ? decodeProductCursor(args.after, order) : null;
+
+  const conditions = [statusCondition(status)];
+  if (filter.categoryId) conditions.push(Prisma.sql`p."categoryId" IN (SELECT id FROM subtree)`);
+  if (filter.minPrice != null) conditions.push(Prisma.sql`p."priceAmount" >= ${filter.minPrice}`);
+  if (filter.maxPrice != null) conditions.push(Prisma.sql`p."priceAmount" <= ${filter.maxPrice}`);
+  if (filter.inStock != null) {
+    // The read model fed by inventory's events; a product without a row has never had stock.
+    const inStock = Prisma.sql`EXISTS (SELECT 1 FROM "ProductAvailability" a WHERE a."productId" = p.id AND a."available" > 0)`;
+    conditions.push(filter.inStock ? inStock : Prisma.sql`NOT ${inStock}`);
+  }
+  if (search) {
+    conditions.push(Prisma.sql`(p."searchVector" @@ websearch_to_tsquery('english', ${search}) OR ${search} <% p."name")`);
+  }
+  // The category and every category below it; UNION (not UNION ALL) also stops on a cycle.
+  const subtree = filter.categoryId
+    ? Prisma.sql`RECURSIVE subtree(id) AS (
+        SELECT ${filter.categoryId}::uuid
+        UNION
+        SELECT c.id FROM "Category" c JOIN subtree s ON c."parentId" = s.id
+      ),`
+    : Prisma.empty;
+
+  // One row per product of the page, or a single row with a null id when the page is empty; every
+  // row carries the number of matches across all pages.
+  const query = Prisma.sql`
+    WITH ${subtree} matches AS (
+      SELECT p.id, ${SORT_KEYS[order.field].select(search)} AS sort_key
+      FROM "Product" p
+      WHERE ${Prisma.join(conditions, " AND ")}
+    )
+    SELECT total.count AS "totalCount", page.id, page.sort_key::text AS "sortKey"
+    FROM (SELECT count(*)::int AS count FROM matches) AS total
+    LEFT JOIN LATERAL (
+      SELECT m.id, m.sort_key, row_number() OVER (ORDER BY ${orderBy(order)}) AS position
+      FROM matches m
+      WHERE ${afterCursor(order, cursor)}
+      ORDER BY position
+      LIMIT ${size + 1}
+    ) AS page ON TRUE
+    ORDER BY page.position`;
+
+  const rows = search
+    ? await ctx.prisma.$transaction(async (tx) => {
+        // Local to this transaction, so pooled connections keep the default for everyone else.
+        await tx.$executeRaw`SELECT set_config('pg_trgm.word_similarity_threshold', ${WORD_SIMILARITY_THRESHOLD}, true)`;
+        return tx.$queryRaw<PageRow[]>(query);
+      })
+    : await ctx.prisma.$queryRaw<PageRow[]>(query);
+
+  const hits = rows.filter((row): row is PageRow & { id: string; sortKey: string } => row.id !== null);
+  const products = await loadInOrder(
+    ctx.prisma,
+    hits.map((hit) => hit.id),
+  );
+  products.forEach((product) => ctx.loaders.productById.prime(product.id, product));
+  const keyOf = new Map(hits.map((hit) => [hit.id, hit.sortKey]));
+  return toConnection(products, size, (p) => encodeProductCursor(order, keyOf.get(p.id)!, p.id), rows[0]?.totalCount ?? 0, Boolean(cursor));
+}
+
+/** The products with these ids in this order; one that was deleted meanwhile is left out. */
+async function loadInOrder(prisma: PrismaClient, ids: string[]): Promise<Product[]> {
+  if (ids.length === 0) return [];
+  const found = new Map((await prisma.product.findMany({ where: { id: { in: ids } } })).map((product) => [product.id, product]));
+  return ids.flatMap((id) => found.get(id) ?? []);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Category.products: a page per category, for every category of a request in one statement.
+
+export interface CategoryProductsKey {
+  categoryId: string;
+  first?: number | null;
+  after?: string | null;
+}
+
+interface CategoryPageRow {
+  categoryId: string;
+  totalCount: number;
+  id: string | null;
+  sortKey: string | null;
+}
+
+const pageArgsKey = (key: CategoryProductsKey) => JSON.stringify([key.first ?? null, key.after ?? null]);
+
+/**
+ * Pages of each category's products (its subcategories' included), newest first. Keys asking for
+ * the same page size and cursor, as a list of categories does, share one statement.
+ */
+export function categoryProductsLoader(
+  prisma: PrismaClient,
+  viewer: Viewer | null,
+  onLoaded: (products: Product[]) => void,
+): DataLoader<CategoryProductsKey, Connection<Product>, string> {
+  return new DataLoader<CategoryProductsKey, Connection<Product>, string>(
+    async (keys) => {
+      const groups = new Map<string, CategoryProductsKey[]>();
+      for (const key of keys) groups.set(pageArgsKey(key), [...(groups.get(pageArgsKey(key)) ?? []), key]);
+      const results = new Map<string, Connection<Product> | Error>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const { first, after } = group[0]!;
+          try {
+            const pages = await categoryPages(
+              prisma,
+              viewer,
+              group.map((key) => key.categoryId),
+              first,
+              after,
+            );
+            onLoaded([...pages.values()].flatMap((page) => page.edges.map((edge) => edge.node)));
+            for (const key of group) results.set(categoryPageKey(key), pages.get(key.categoryId)!);
+          } catch (error) {
+            for (const key of group) results.set(categoryPageKey(key), error as Error);
+          }
+        }),
+      );
+      return keys.map((key) => results.get(categoryPageKey(key))!);
+    },
+    { cacheKeyFn: categoryPageKey },
+  );
+}
+
+function categoryPageKey(key: CategoryProductsKey): string {
+  return JSON.stringify([key.categoryId, key.first ?? null, key.after ?? null]);
+}
+
+async function categoryPages(
+  prisma: PrismaClient,
+  viewer: Viewer | null,
+  categoryIds: string[],
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Map<string, Connection<Product>>> {
+  const size = pageSize(first);
+  const order = NEWEST_FIRST;
+  const cursor = after ? decodeProductCursor(after, order) : null;
+  const ids = [...new Set(categoryIds.filter((id) => UUID.test(id)))];
+  const rows =
+    ids.length === 0
+      ? []
+      : await prisma.$queryRaw<CategoryPageRow[]>`
+          WITH RECURSIVE tree(root_id, id) AS (
+            SELECT c.id, c.id FROM "Category" c WHERE c.id IN (${Prisma.join(ids)})
+            UNION
+            SELECT t.root_id, c.id FROM "Category" c JOIN tree t ON c."parentId" = t.id
+          ),
+          matches AS (
+            SELECT t.root_id, p.id, ${SORT_KEYS[order.field].select(null)} AS sort_key
+            FROM tree t JOIN "Product" p ON p."categoryId" = t.id
+            WHERE ${statusCondition(listableStatus(viewer))}
+          ),
+          totals AS (SELECT root_id, count(*)::int AS total FROM matches GROUP BY root_id),
+          ranked AS (
+            SELECT m.root_id, m.id, m.sort_key, row_number() OVER (PARTITION BY m.root_id ORDER BY ${orderBy(order)}) AS position
+            FROM matches m
+            WHERE ${afterCursor(order, cursor)}
+          )
+          SELECT t.root_id AS "categoryId", t.total AS "totalCount", r.id, r.sort_key::text AS "sortKey"
+          FROM totals t LEFT JOIN ranked r ON r.root_id = t.root_id AND r.position <= ${size + 1}
+          ORDER BY t.root_id, r.position`;
+
+  const products = new Map((await loadInOrder(prisma, [...new Set(rows.flatMap((row) => row.id ?? []))])).map((p) => [p.id, p]));
+  const pages = new Map<string, Connection<Product>>();
+  for (const categoryId of categoryIds) {
+    const own = rows.filter((row) => row.categoryId === categoryId);
+    const hits = own.flatMap((row) => (row.id && products.has(row.id) ? [{ product: products.get(row.id)!, key: row.sortKey! }] : []));
+    const keyOf = new Map(hits.map((hit) => [hit.product.id, hit.key]));
+    pages.set(
+      categoryId,
+      toConnection(
+        hits.map((hit) => hit.product),
+        size,
+        (p) => encodeProductCursor(order, keyOf.get(p.id)!, p.id),
+        own[0]?.totalCount ?? 0,
+        Boolean(cursor),
+      ),
+    );
+  }
+  return pages;
+}

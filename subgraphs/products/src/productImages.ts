@@ -1,0 +1,89 @@
+// Product images: upload, delete, reorder. Files are written before the row and removed again if the
+// row cannot be written, so a failed upload leaves nothing behind; a deleted row takes its files along.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { FileUpload } from "graphql-upload-minimal";
+import { requireAdmin } from "../../../lib/auth.js";
+import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
+import { parseInput } from "../../../lib/validation.js";
+import { Prisma, type Product, type ProductImage } from "../../../prisma/products/__generated__/client.js";
+import type { ProductsContext } from "./context.js";
+import { processImage, readUpload } from "./imageProcessing.js";
+import { imageStorageKey, renditionPath } from "./images.js";
+
+const altSchema = z.string().trim().max(300, "must be at most 300 characters").nullish();
+const idSchema = z.uuid("must be an image id");
+
+async function requireProduct(ctx: ProductsContext, productId: string): Promise<Product> {
+  const product = await ctx.loaders.productById.load(productId);
+  if (!product) throw new NotFoundError("Product");
+  return product;
+}
+
+export async function uploadProductImage(
+  ctx: ProductsContext,
+  productId: string,
+  upload: Promise<FileUpload>,
+  alt?: string | null,
+): Promise<ProductImage> {
+  requireAdmin(ctx.viewer);
+  const altText = parseInput(altSchema, alt, "alt");
+  await requireProduct(ctx, productId);
+  const file = await upload;
+  const bytes = await readUpload(file.createReadStream(), ctx.imageLimits.maxBytes, "file");
+  const image = await processImage(bytes, ctx.imageLimits, "file");
+
+  const id = randomUUID();
+  const storageKey = imageStorageKey(productId, id);
+  try {
+    await Promise.all(image.renditions.map((rendition) => ctx.storage.put(renditionPath(storageKey, rendition.width), rendition.data)));
+    const created = await ctx.prisma.$transaction(async (tx) => {
+      const last = await tx.productImage.aggregate({ where: { productId }, _max: { position: true } });
+      return tx.productImage.create({
+        data: {
+          id,
+          productId,
+          position: (last._max.position ?? -1) + 1,
+          alt: altText ?? null,
+          width: image.width,
+          height: image.height,
+          storageKey,
+        },
+      });
+    });
+    ctx.log.info({ productId, imageId: id, bytes: bytes.length }, "product image stored");
+    return created;
+  } catch (error) {
+    await ctx.storage.deletePrefix(storageKey);
+    // The product was deleted while its picture was being processed.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw new NotFoundError("Product");
+    throw error;
+  }
+}
+
+export async function deleteProductImage(ctx: ProductsContext, id: string): Promise<Product> {
+  requireAdmin(ctx.viewer);
+  const imageId = parseInput(idSchema, id, "id");
+  const image = await ctx.prisma.productImage.findUnique({ where: { id: imageId } });
+  if (!image) throw new NotFoundError("Image");
+  const deleted = await ctx.prisma.productImage.deleteMany({ where: { id: imageId } });
+  if (deleted.count === 0) throw new NotFoundError("Image");
+  await ctx.storage.deletePrefix(image.storageKey);
+  ctx.loaders.imagesByProductId.clear(image.productId);
+  return requireProduct(ctx, image.productId);
+}
+
+export async function reorderProductImages(ctx: ProductsContext, productId: string, imageIds: readonly string[]): Promise<Product> {
+  requireAdmin(ctx.viewer);
+  const product = await requireProduct(ctx, productId);
+  await ctx.prisma.$transaction(async (tx) => {
+    const current = await tx.productImage.findMany({ where: { productId }, select: { id: true } });
+    const wanted = new Set(imageIds);
+    if (wanted.size !== imageIds.length || wanted.size !== current.length || current.some((image) => !wanted.has(image.id))) {
+      throw new BadUserInputError("imageIds must list every image of the product exactly once.", "imageIds");
+    }
+    await Promise.all(imageIds.map((imageId, position) => tx.productImage.update({ where: { id: imageId }, data: { position } })));
+  });
+  ctx.loaders.imagesByProductId.clear(productId);
+  return product;
+}

@@ -1,0 +1,167 @@
+// Products: lookups with their visibility rules and the administrators' changes, callable without HTTP.
+import { z } from "zod";
+import { requireAdmin } from "../../../lib/auth.js";
+import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
+import { parseInput } from "../../../lib/validation.js";
+import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
+import type { ProductsContext } from "./context.js";
+import { createWithUniqueSlug } from "./slugs.js";
+
+export type { Product };
+
+export const MAX_PRICE_AMOUNT = 100_000_000;
+
+const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const descriptionSchema = z.string().trim().max(10_000, "must be at most 10000 characters");
+const priceAmountSchema = z
+  .int("must be a whole number of minor units (cents)")
+  .min(0, "must not be negative")
+  .max(MAX_PRICE_AMOUNT, `must be at most ${MAX_PRICE_AMOUNT}`);
+const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in capitals, such as EUR");
+const categoryIdSchema = z.uuid("must be the id of an existing category");
+const statusSchema = z.enum(["DRAFT", "ACTIVE", "ARCHIVED"]);
+
+const createProductSchema = z.object({
+  name: nameSchema,
+  description: descriptionSchema.nullish(),
+  priceAmount: priceAmountSchema,
+  currency: currencySchema.nullish(),
+  categoryId: categoryIdSchema.nullish(),
+  status: statusSchema.nullish(),
+});
+
+const updateProductSchema = z.object({
+  name: nameSchema.nullish(),
+  description: descriptionSchema.nullish(),
+  priceAmount: priceAmountSchema.nullish(),
+  currency: currencySchema.nullish(),
+  // undefined: unchanged; null: out of its category.
+  categoryId: categoryIdSchema.nullish(),
+  status: statusSchema.nullish(),
+});
+
+/** Customers and anonymous callers see ACTIVE products only. */
+export function isVisibleTo(ctx: ProductsContext, product: Product): boolean {
+  return product.status === "ACTIVE" || ctx.viewer?.role === "ADMIN";
+}
+
+/** `product(id, slug)`: exactly one of them; null when missing or hidden from the caller. */
+export async function findProduct(ctx: ProductsContext, args: { id?: string | null; slug?: string | null }): Promise<Product | null> {
+  const product = await findByIdOrSlug(ctx, args);
+  return product && isVisibleTo(ctx, product) ? product : null;
+}
+
+async function findByIdOrSlug(ctx: ProductsContext, { id, slug }: { id?: string | null; slug?: string | null }): Promise<Product | null> {
+  if ((id == null) === (slug == null)) throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
+  if (id != null) return ctx.loaders.productById.load(id);
+  return ctx.prisma.product.findUnique({ where: { slug: slug! } });
+}
+
+/** For entity references from other subgraphs: any status, so carts and orders keep resolving archived products. */
+export function productReference(ctx: ProductsContext, id: string): Promise<Product | null> {
+  return ctx.loaders.productById.load(id);
+}
+
+async function requireProduct(ctx: ProductsContext, id: string): Promise<Product> {
+  const product = await ctx.loaders.productById.load(id);
+  if (!product) throw new NotFoundError("Product");
+  return product;
+}
+
+async function assertCategoryExists(ctx: ProductsContext, categoryId: string): Promise<void> {
+  if (!(await ctx.loaders.categoryById.load(categoryId))) {
+    throw new BadUserInputError("input.categoryId: no category has this id.", "input.categoryId");
+  }
+}
+
+/** The category was deleted between our check and the write: the same answer as an unknown id. */
+function rethrowMissingCategory(error: unknown): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") {
+    throw new BadUserInputError("input.categoryId: no category has this id.", "input.categoryId");
+  }
+  throw error;
+}
+
+export async function createProduct(ctx: ProductsContext, input: unknown): Promise<Product> {
+  requireAdmin(ctx.viewer);
+  const data = parseInput(createProductSchema, input);
+  if (data.categoryId) await assertCategoryExists(ctx, data.categoryId);
+  const product = await createWithUniqueSlug(
+    data.name,
+    "product",
+    async (prefix) =>
+      (await ctx.prisma.product.findMany({ where: { slug: { startsWith: prefix } }, select: { slug: true } })).map((p) => p.slug),
+    (slug) =>
+      ctx.prisma.product.create({
+        data: {
+          name: data.name,
+          slug,
+          description: data.description ?? "",
+          priceAmount: data.priceAmount,
+          currency: data.currency ?? "EUR",
+          categoryId: data.categoryId ?? null,
+          status: data.status ?? "DRAFT",
+        },
+      }),
+  ).catch(rethrowMissingCategory);
+  ctx.log.info({ productId: product.id }, "product created");
+  return product;
+}
+
+export async function updateProduct(ctx: ProductsContext, id: string, input: unknown): Promise<Product> {
+  requireAdmin(ctx.viewer);
+  const changes = parseInput(updateProductSchema, input);
+  const product = await requireProduct(ctx, id);
+  if (changes.categoryId) await assertCategoryExists(ctx, changes.categoryId);
+
+  const data: Prisma.ProductUncheckedUpdateInput = {};
+  if (changes.name != null) data.name = changes.name; // the slug stays: links to the product keep working
+  if (changes.description != null) data.description = changes.description;
+  if (changes.priceAmount != null) data.priceAmount = changes.priceAmount;
+  if (changes.currency != null) data.currency = changes.currency;
+  if (changes.categoryId !== undefined) data.categoryId = changes.categoryId;
+  if (changes.status != null) data.status = changes.status;
+  return ctx.prisma.product
+    .update({ where: { id: product.id }, data })
+    .catch(rethrowNotFound)
+    .catch(rethrowMissingCategory);
+}
+
+export async function setStatus(ctx: ProductsContext, id: string, status: ProductStatus): Promise<Product> {
+  requireAdmin(ctx.viewer);
+  const product = await requireProduct(ctx, id);
+  if (product.status === status) return product;
+  return ctx.prisma.product.update({ where: { id: product.id }, data: { status } }).catch(rethrowNotFound);
+}
+
+export const archiveProduct = (ctx: ProductsContext, id: string) => setStatus(ctx, id, "ARCHIVED");
+
+/**
+ * Deletes the product with its image rows and its stock read model in one transaction, then lets
+ * the image storage remove the files. Returns the id.
+ */
+export async function deleteProduct(ctx: ProductsContext, id: string): Promise<string> {
+  requireAdmin(ctx.viewer);
+  const product = await requireProduct(ctx, id);
+  const images = await ctx.prisma.$transaction(async (tx) => {
+    const rows = await tx.productImage.findMany({ where: { productId: product.id }, select: { storageKey: true } });
+    await tx.productImage.deleteMany({ where: { productId: product.id } });
+    await tx.productAvailability.deleteMany({ where: { productId: product.id } });
+    await tx.product.delete({ where: { id: product.id } }).catch(rethrowNotFound);
+    return rows;
+  });
+  ctx.log.info({ productId: product.id, images: images.length }, "product deleted");
+  try {
+    await ctx.onProductDeleted({ productId: product.id, imageStorageKeys: images.map((image) => image.storageKey) });
+  } catch (error) {
+    // The rows are gone; leftover files cost storage only. Logged for clean-up.
+    ctx.log.error({ err: error, productId: product.id }, "could not remove the deleted product's image files");
+  }
+  return product.id;
+}
+
+/** Another administrator deleted the product between our read and our write. */
+function rethrowNotFound(error: unknown): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Product");
+  throw error;
+}

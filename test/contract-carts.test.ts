@@ -1,0 +1,244 @@
+// Carts subgraph: the Cart entity contract (`_entities` straight to the subgraph) and the cart
+// mutations through the router.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { prismaAdapter } from "../lib/database.js";
+import { PrismaClient } from "../prisma/carts/__generated__/client.js";
+import {
+  config,
+  createAdmin,
+  expectError,
+  gql,
+  gqlOk,
+  registerCustomer,
+  sqlStatements,
+  subgraphUrl,
+  type Account,
+} from "./support/client.js";
+import { forgedToken } from "./support/tokens.js";
+
+const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
+after(() => prisma.$disconnect());
+
+const CARTS = subgraphUrl("carts");
+const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Cart { id totalQuantity customer { id } items { quantity product { id } } } } }`;
+const cartRef = (id: string) => ({ __typename: "Cart", id });
+
+describe("Cart entity (_entities on the carts subgraph)", () => {
+  let owner: Account;
+  let stranger: Account;
+  let cartId: string;
+  const productA = randomUUID();
+  const productB = randomUUID();
+
+  before(async () => {
+    [owner, stranger] = await Promise.all([registerCustomer("Cart Owner"), registerCustomer("Someone Else")]);
+    const cart = await prisma.cart.create({
+      data: {
+        customerId: owner.id,
+        items: {
+          create: [
+            { productId: productA, quantity: 2 },
+            { productId: productB, quantity: 3 },
+          ],
+        },
+      },
+    });
+    cartId = cart.id;
+  });
+
+  test("resolves for its owner, with items and total quantity", async () => {
+    const data = await gqlOk(ENTITIES, { r: [cartRef(cartId)] }, { url: CARTS, token: owner.token });
+    const cart = data._entities[0];
+    assert.equal(cart.id, cartId);
+    assert.equal(cart.totalQuantity, 5);
+    assert.deepEqual(cart.customer, { id: owner.id });
+    assert.deepEqual(
+      cart.items.map((i: { quantity: number; product: { id: string } }) => [i.product.id, i.quantity]).sort(),
+      [
+        [productA, 2],
+        [productB, 3],
+      ].sort(),
+    );
+  });
+
+  test("resolves for an administrator", async () => {
+    const admin = await createAdmin();
+    const data = await gqlOk(ENTITIES, { r: [cartRef(cartId)] }, { url: CARTS, token: admin.token });
+    assert.equal(data._entities[0].id, cartId);
+  });
+
+  test("is FORBIDDEN to another customer", async () => {
+    const result = await gql(ENTITIES, { r: [cartRef(cartId)] }, { url: CARTS, token: stranger.token });
+    expectError(result, "FORBIDDEN");
+    assert.equal(result.data?._entities[0], null);
+  });
+
+  test("is UNAUTHENTICATED for an anonymous caller", async () => {
+    const result = await gql(ENTITIES, { r: [cartRef(cartId)] }, { url: CARTS });
+    expectError(result, "UNAUTHENTICATED");
+  });
+
+  test("an unknown or malformed id resolves to null", async () => {
+    const data = await gqlOk(ENTITIES, { r: [cartRef(randomUUID()), cartRef("not-a-uuid")] }, { url: CARTS, token: owner.token });
+    assert.deepEqual(data._entities, [null, null]);
+  });
+
+  test("several references resolve in one request, each in its place", async () => {
+    const other = await prisma.cart.create({ data: { customerId: randomUUID() } });
+    const admin = await createAdmin();
+    const data = await gqlOk(
+      ENTITIES,
+      { r: [cartRef(other.id), cartRef(randomUUID()), cartRef(cartId)] },
+      { url: CARTS, token: admin.token },
+    );
+    assert.deepEqual(
+      data._entities.map((c: { id: string; totalQuantity: number } | null) => c && [c.id, c.totalQuantity]),
+      [[other.id, 0], null, [cartId, 5]],
+    );
+  });
+
+  test("many references cost one query for the carts and one for their items (DataLoader)", async () => {
+    const carts = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        prisma.cart.create({ data: { customerId: randomUUID(), items: { create: [{ productId: randomUUID(), quantity: 1 }] } } }),
+      ),
+    );
+    const admin = await createAdmin();
+    const before = await sqlStatements("carts");
+    const data = await gqlOk(
+      ENTITIES,
+      { r: [...carts.map((c) => cartRef(c.id)), cartRef(randomUUID())] },
+      { url: CARTS, token: admin.token },
+    );
+    assert.equal(await sqlStatements("carts"), before + 2);
+    assert.deepEqual(
+      data._entities.map((c: { totalQuantity: number } | null) => c?.totalQuantity ?? null),
+      [1, 1, 1, 1, 1, null],
+    );
+  });
+
+  test("a token signed with another key is rejected with UNAUTHENTICATED", async () => {
+    const result = await gql(ENTITIES, { r: [cartRef(cartId)] }, { url: CARTS, token: await forgedToken(owner.id) });
+    assert.equal(result.status, 401);
+    expectError(result, "UNAUTHENTICATED");
+    assert.equal(result.data?._entities, undefined);
+  });
+});
+
+describe("cart mutations (through the router)", () => {
+  const CART_FIELDS = `id totalQuantity customer { id } items { quantity product { id } }`;
+  const ADD = `mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`;
+  const ADD_ONE = `mutation($productId: ID!) { addToCart(productId: $productId) { ${CART_FIELDS} } }`;
+  const UPDATE = `mutation($productId: ID!, $quantity: Int!) { updateCartItem(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`;
+  const CLEAR = `mutation { clearCart { ${CART_FIELDS} } }`;
+  const MY_CART = `query { myCart { ${CART_FIELDS} } }`;
+
+  interface CartView {
+    id: string;
+    totalQuantity: number;
+    customer: { id: string };
+    items: { quantity: number; product: { id: string } }[];
+  }
+  const quantityOf = (cart: CartView, productId: string) => cart.items.find((i) => i.product.id === productId)?.quantity;
+
+  test("a new customer has no cart, and anonymous callers get null", async () => {
+    const customer = await registerCustomer();
+    assert.equal((await gqlOk(MY_CART, {}, { token: customer.token })).myCart, null);
+    assert.equal((await gqlOk(MY_CART)).myCart, null);
+  });
+
+  test("addToCart creates the cart and adds up repeated additions", async () => {
+    const customer = await registerCustomer();
+    const product = randomUUID();
+    const first = (await gqlOk<{ addToCart: CartView }>(ADD_ONE, { productId: product }, { token: customer.token })).addToCart;
+    assert.equal(first.customer.id, customer.id);
+    assert.equal(quantityOf(first, product), 1);
+    const second = (await gqlOk<{ addToCart: CartView }>(ADD, { productId: product, quantity: 4 }, { token: customer.token })).addToCart;
+    assert.equal(second.id, first.id, "one cart per customer");
+    assert.equal(quantityOf(second, product), 5);
+    assert.equal(second.totalQuantity, 5);
+    const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
+    assert.deepEqual(mine, second);
+  });
+
+  test("concurrent additions to one cart are all counted", async () => {
+    const customer = await registerCustomer();
+    const product = randomUUID();
+    await Promise.all(Array.from({ length: 8 }, () => gqlOk(ADD, { productId: product, quantity: 2 }, { token: customer.token })));
+    const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
+    assert.equal(quantityOf(mine, product), 16);
+    assert.equal(await prisma.cart.count({ where: { customerId: customer.id } }), 1);
+  });
+
+  test("updateCartItem sets the quantity, adds a missing product, and removes at 0", async () => {
+    const customer = await registerCustomer();
+    const kept = randomUUID();
+    const removed = randomUUID();
+    await gqlOk(ADD, { productId: kept, quantity: 2 }, { token: customer.token });
+    let cart = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { productId: kept, quantity: 7 }, { token: customer.token }))
+      .updateCartItem;
+    assert.equal(quantityOf(cart, kept), 7);
+    cart = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { productId: removed, quantity: 1 }, { token: customer.token }))
+      .updateCartItem;
+    assert.equal(cart.totalQuantity, 8);
+    cart = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { productId: removed, quantity: 0 }, { token: customer.token }))
+      .updateCartItem;
+    assert.equal(quantityOf(cart, removed), undefined);
+    assert.equal(cart.items.length, 1);
+    assert.equal(cart.totalQuantity, 7);
+  });
+
+  test("clearCart empties the cart but keeps it", async () => {
+    const customer = await registerCustomer();
+    const added = (await gqlOk<{ addToCart: CartView }>(ADD, { productId: randomUUID(), quantity: 3 }, { token: customer.token }))
+      .addToCart;
+    const cleared = (await gqlOk<{ clearCart: CartView }>(CLEAR, {}, { token: customer.token })).clearCart;
+    assert.equal(cleared.id, added.id);
+    assert.deepEqual(cleared.items, []);
+    assert.equal(cleared.totalQuantity, 0);
+    assert.equal(await prisma.cartItem.count({ where: { cartId: added.id } }), 0);
+  });
+
+  test("two mutations in one operation each return the cart as it is after them", async () => {
+    const customer = await registerCustomer();
+    const product = randomUUID();
+    const data = await gqlOk(
+      `mutation($p: ID!) { a: addToCart(productId: $p, quantity: 2) { totalQuantity } b: addToCart(productId: $p, quantity: 3) { totalQuantity } }`,
+      { p: product },
+      { token: customer.token },
+    );
+    assert.deepEqual([data.a.totalQuantity, data.b.totalQuantity], [2, 5]);
+  });
+
+  test("quantities outside 1..99 are BAD_USER_INPUT naming the field, and change nothing", async () => {
+    const customer = await registerCustomer();
+    const product = randomUUID();
+    await gqlOk(ADD, { productId: product, quantity: 90 }, { token: customer.token });
+    for (const quantity of [0, -1, 100]) {
+      expectError(await gql(ADD, { productId: product, quantity }, { token: customer.token }), "BAD_USER_INPUT", "quantity");
+    }
+    for (const quantity of [-1, 100]) {
+      expectError(await gql(UPDATE, { productId: product, quantity }, { token: customer.token }), "BAD_USER_INPUT", "quantity");
+    }
+    // 90 + 10 would pass the per-call rule but break the per-product limit.
+    expectError(await gql(ADD, { productId: product, quantity: 10 }, { token: customer.token }), "BAD_USER_INPUT", "quantity");
+    const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
+    assert.equal(quantityOf(mine, product), 90);
+    assert.equal(mine.items.length, 1);
+  });
+
+  test("a product id that is not a uuid is BAD_USER_INPUT on productId", async () => {
+    const customer = await registerCustomer();
+    expectError(await gql(ADD, { productId: "not-a-uuid", quantity: 1 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+    expectError(await gql(UPDATE, { productId: "42", quantity: 1 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+  });
+
+  test("anonymous callers get UNAUTHENTICATED from every cart mutation", async () => {
+    expectError(await gql(ADD, { productId: randomUUID(), quantity: 1 }), "UNAUTHENTICATED");
+    expectError(await gql(ADD, { productId: "not-a-uuid", quantity: 0 }), "UNAUTHENTICATED");
+    expectError(await gql(UPDATE, { productId: randomUUID(), quantity: 1 }), "UNAUTHENTICATED");
+    expectError(await gql(CLEAR), "UNAUTHENTICATED");
+  });
+});

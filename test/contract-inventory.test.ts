@@ -1,0 +1,96 @@
+// Federation contract: the inventory subgraph resolves Product references by key and adds their stock.
+import { before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { createAdmin, expectError, gql, gqlOk, registerCustomer, subgraphUrl, type Account } from "./support/client.js";
+
+const ENTITIES = `
+  query($r: [_Any!]!) {
+    _entities(representations: $r) { ... on Product { id inventory { available inStock } } }
+  }`;
+const ENTITIES_DETAILED = `
+  query($r: [_Any!]!) {
+    _entities(representations: $r) {
+      ... on Product { id inventory { onHand reserved available inStock lowStockThreshold } stockMovements(first: 2) { delta reason } }
+    }
+  }`;
+const ADJUST_STOCK = `
+  mutation($productId: ID!, $delta: Int!) { adjustStock(productId: $productId, delta: $delta, reason: RESTOCK) { __typename } }`;
+
+const inventoryUrl = subgraphUrl("inventory");
+const metricsUrl = inventoryUrl.replace(/\/graphql$/, "/metrics");
+const product = (id: string) => ({ __typename: "Product", id });
+
+let admin: Account;
+let customer: Account;
+
+before(async () => {
+  [admin, customer] = await Promise.all([createAdmin(), registerCustomer("Contract Customer")]);
+});
+
+async function restock(productId: string, delta: number) {
+  await gqlOk(ADJUST_STOCK, { productId, delta }, { url: inventoryUrl, token: admin.token });
+}
+
+/** SQL statements the inventory subgraph has sent so far (from its /metrics). */
+async function inventoryQueries(): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const match = /^shopgraph_sql_queries_total\{subgraph="inventory"\} (\d+)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+describe("Product entity (inventory subgraph)", () => {
+  it("resolves references in order: stocked, never stocked, and null for malformed ids", async () => {
+    const [stocked, unknown] = [randomUUID(), randomUUID()];
+    await restock(stocked, 12);
+    const data = await gqlOk(ENTITIES, { r: [product(unknown), product("not-a-uuid"), product(stocked)] }, { url: inventoryUrl });
+    assert.deepEqual(data._entities, [
+      { id: unknown, inventory: { available: 0, inStock: false } },
+      null,
+      { id: stocked, inventory: { available: 12, inStock: true } },
+    ]);
+  });
+
+  it("shows administrators the stock details and movements", async () => {
+    const productId = randomUUID();
+    await restock(productId, 3);
+    await restock(productId, 4);
+    const data = await gqlOk(ENTITIES_DETAILED, { r: [product(productId)] }, { url: inventoryUrl, token: admin.token });
+    assert.deepEqual(data._entities[0], {
+      id: productId,
+      inventory: { onHand: 7, reserved: 0, available: 7, inStock: true, lowStockThreshold: 5 },
+      stockMovements: [
+        { delta: 4, reason: "RESTOCK" },
+        { delta: 3, reason: "RESTOCK" },
+      ],
+    });
+  });
+
+  it("hides the stock details from customers and anonymous callers", async () => {
+    const productId = randomUUID();
+    await restock(productId, 2);
+    for (const token of [customer.token, undefined]) {
+      const result = await gql(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { inventory { onHand reserved lowStockThreshold available } } } }`,
+        { r: [product(productId)] },
+        { url: inventoryUrl, token },
+      );
+      expectError(result, "FORBIDDEN");
+      assert.deepEqual(result.data._entities[0].inventory, { onHand: null, reserved: null, lowStockThreshold: null, available: 2 });
+    }
+  });
+
+  it("loads the stock of a whole page of products in one SQL query, and their movements in one more", async () => {
+    const ids = Array.from({ length: 25 }, () => randomUUID());
+    for (const id of ids.slice(0, 5)) await restock(id, 1);
+
+    const before = await inventoryQueries();
+    const data = await gqlOk(ENTITIES, { r: ids.map(product) }, { url: inventoryUrl });
+    assert.equal(data._entities.length, 25);
+    assert.equal((await inventoryQueries()) - before, 1, "one query for 25 products");
+
+    const beforeDetailed = await inventoryQueries();
+    await gqlOk(ENTITIES_DETAILED, { r: ids.map(product) }, { url: inventoryUrl, token: admin.token });
+    assert.equal((await inventoryQueries()) - beforeDetailed, 2, "levels and movements, one query each");
+  });
+});

@@ -1,0 +1,167 @@
+// Payments subgraph: the Payment entity contract (`_entities` straight to the subgraph), the
+// payments it adds to Order, and the payment query through the router.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { prismaAdapter } from "../lib/database.js";
+import { PrismaClient, type Payment } from "../prisma/payments/__generated__/client.js";
+import { PrismaClient as OrdersPrisma } from "../prisma/orders/__generated__/client.js";
+import {
+  config,
+  createAdmin,
+  expectError,
+  gql,
+  gqlOk,
+  registerCustomer,
+  sqlStatements,
+  subgraphUrl,
+  type Account,
+} from "./support/client.js";
+import { forgedToken } from "./support/tokens.js";
+
+const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.payments.databaseUrl, 2) });
+const ordersPrisma = new OrdersPrisma({ adapter: prismaAdapter(config.subgraphs.orders.databaseUrl, 1) });
+after(() => Promise.all([prisma.$disconnect(), ordersPrisma.$disconnect()]));
+
+const PAYMENTS = subgraphUrl("payments");
+const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Payment { id status amount { amount currency } order { id } createdAt updatedAt } } }`;
+const ORDER_PAYMENTS = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payments { id status } } } }`;
+const paymentRef = (id: string) => ({ __typename: "Payment", id });
+const orderRef = (id: string) => ({ __typename: "Order", id });
+
+function insertPayment(customerId: string, orderId: string, status: Payment["status"] = "REQUIRES_PAYMENT"): Promise<Payment> {
+  return prisma.payment.create({ data: { customerId, orderId, amount: 3499, currency: "EUR", status } });
+}
+
+describe("Payment entity (_entities on the payments subgraph)", () => {
+  let owner: Account;
+  let stranger: Account;
+  let payment: Payment;
+
+  before(async () => {
+    [owner, stranger] = await Promise.all([registerCustomer("Payer"), registerCustomer("Someone Else")]);
+    payment = await insertPayment(owner.id, randomUUID());
+  });
+
+  test("resolves for its owner", async () => {
+    const data = await gqlOk(ENTITIES, { r: [paymentRef(payment.id)] }, { url: PAYMENTS, token: owner.token });
+    assert.deepEqual(data._entities[0], {
+      id: payment.id,
+      status: "REQUIRES_PAYMENT",
+      amount: { amount: 3499, currency: "EUR" },
+      order: { id: payment.orderId },
+      createdAt: payment.createdAt.toISOString(),
+      updatedAt: payment.updatedAt.toISOString(),
+    });
+  });
+
+  test("resolves for an administrator", async () => {
+    const admin = await createAdmin();
+    const data = await gqlOk(ENTITIES, { r: [paymentRef(payment.id)] }, { url: PAYMENTS, token: admin.token });
+    assert.equal(data._entities[0].id, payment.id);
+  });
+
+  test("is FORBIDDEN to another customer", async () => {
+    const result = await gql(ENTITIES, { r: [paymentRef(payment.id)] }, { url: PAYMENTS, token: stranger.token });
+    expectError(result, "FORBIDDEN");
+    assert.equal(result.data?._entities[0], null);
+  });
+
+  test("an unknown or malformed id resolves to null", async () => {
+    const data = await gqlOk(ENTITIES, { r: [paymentRef(randomUUID()), paymentRef("pi_123")] }, { url: PAYMENTS, token: owner.token });
+    assert.deepEqual(data._entities, [null, null]);
+  });
+
+  test("a token signed with another key is rejected with UNAUTHENTICATED", async () => {
+    const result = await gql(ENTITIES, { r: [paymentRef(payment.id)] }, { url: PAYMENTS, token: await forgedToken(owner.id) });
+    assert.equal(result.status, 401);
+    expectError(result, "UNAUTHENTICATED");
+  });
+});
+
+describe("Order.payments (_entities on the payments subgraph)", () => {
+  let owner: Account;
+  let stranger: Account;
+  const orderId = randomUUID();
+  const otherOrderId = randomUUID();
+  let attempts: Payment[];
+
+  before(async () => {
+    [owner, stranger] = await Promise.all([registerCustomer("Payer"), registerCustomer("Someone Else")]);
+    attempts = [await insertPayment(owner.id, orderId, "FAILED"), await insertPayment(owner.id, orderId, "SUCCEEDED")];
+    await insertPayment(owner.id, otherOrderId);
+  });
+
+  test("lists every attempt of each order, oldest first, for several orders at once", async () => {
+    const data = await gqlOk(
+      ORDER_PAYMENTS,
+      { r: [orderRef(orderId), orderRef(randomUUID()), orderRef(otherOrderId)] },
+      { url: PAYMENTS, token: owner.token },
+    );
+    assert.deepEqual(data._entities[0], {
+      id: orderId,
+      payments: attempts.map((p) => ({ id: p.id, status: p.status })),
+    });
+    assert.deepEqual(data._entities[1].payments, []);
+    assert.equal(data._entities[2].payments.length, 1);
+  });
+
+  test("payments of many orders cost one query (DataLoader)", async () => {
+    const orderIds = Array.from({ length: 5 }, () => randomUUID());
+    await Promise.all(orderIds.map((id) => insertPayment(owner.id, id)));
+    const before = await sqlStatements("payments");
+    const data = await gqlOk(ORDER_PAYMENTS, { r: orderIds.map(orderRef) }, { url: PAYMENTS, token: owner.token });
+    assert.equal(await sqlStatements("payments"), before + 1);
+    assert.deepEqual(
+      data._entities.map((o: { payments: unknown[] }) => o.payments.length),
+      [1, 1, 1, 1, 1],
+    );
+  });
+
+  test("administrators see them; other customers get FORBIDDEN", async () => {
+    const admin = await createAdmin();
+    assert.equal(
+      (await gqlOk(ORDER_PAYMENTS, { r: [orderRef(orderId)] }, { url: PAYMENTS, token: admin.token }))._entities[0].payments.length,
+      2,
+    );
+    expectError(await gql(ORDER_PAYMENTS, { r: [orderRef(orderId)] }, { url: PAYMENTS, token: stranger.token }), "FORBIDDEN");
+  });
+});
+
+describe("payments through the router", () => {
+  test("payment(id) joins its order, and order { payments } lists it", async () => {
+    const [owner, stranger] = await Promise.all([registerCustomer(), registerCustomer()]);
+    const order = await ordersPrisma.order.create({
+      data: {
+        customerId: owner.id,
+        currency: "EUR",
+        totalAmount: 3499,
+        items: { create: [{ productId: randomUUID(), productName: "Walnut Desk Lamp", unitAmount: 3499, quantity: 1 }] },
+      },
+    });
+    const payment = await insertPayment(owner.id, order.id, "SUCCEEDED");
+
+    const byPayment = await gqlOk(
+      `query($id: ID!) { payment(id: $id) { id status order { id status total { amount currency } } } }`,
+      { id: payment.id },
+      { token: owner.token },
+    );
+    assert.deepEqual(byPayment.payment, {
+      id: payment.id,
+      status: "SUCCEEDED",
+      order: { id: order.id, status: "PENDING_PAYMENT", total: { amount: 3499, currency: "EUR" } },
+    });
+
+    const byOrder = await gqlOk(
+      `query($id: ID!) { order(id: $id) { id payments { id amount { amount currency } } } }`,
+      { id: order.id },
+      { token: owner.token },
+    );
+    assert.deepEqual(byOrder.order.payments, [{ id: payment.id, amount: { amount: 3499, currency: "EUR" } }]);
+
+    expectError(await gql(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }, { token: stranger.token }), "FORBIDDEN");
+    assert.equal((await gqlOk(`query($id: ID!) { payment(id: $id) { id } }`, { id: randomUUID() }, { token: owner.token })).payment, null);
+    expectError(await gql(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }), "UNAUTHENTICATED");
+  });
+});

@@ -1,0 +1,63 @@
+// Rate limits, against a router started in this process with small limits and its own Redis keys,
+// in front of the same subgraphs as the rest of the run.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { config, expectError, gql, randomIp, registerCustomer, type Account } from "./support/client.js";
+import { createRouter, type Router } from "../router/src/server.js";
+
+let router: Router;
+let url: string;
+const WINDOW_SECONDS = 60;
+
+before(async () => {
+  router = await createRouter({
+    ...config,
+    logLevel: "warn",
+    redis: { ...config.redis, prefix: `${config.redis.prefix}-rl-${randomUUID().slice(0, 8)}` },
+    rateLimit: { windowSeconds: WINDOW_SECONDS, ipMax: 8, userMax: 4, authMax: 3 },
+  });
+  url = `http://127.0.0.1:${await router.listen(0)}/graphql`;
+});
+after(() => router.stop());
+
+const LOGIN = `mutation { login(email: "nobody@example.test", password: "whatever-password") { token } }`;
+
+describe("rate limiting", () => {
+  it("limits sign-in attempts per client address with RATE_LIMITED, HTTP 429 and Retry-After", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 3; i++) expectError(await gql(LOGIN, {}, { url, ip }), "UNAUTHENTICATED");
+    const limited = await gql(LOGIN, {}, { url, ip });
+    assert.equal(limited.status, 429);
+    expectError(limited, "RATE_LIMITED");
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    assert.ok(retryAfter >= 1 && retryAfter <= WINDOW_SECONDS, `Retry-After ${retryAfter}`);
+    // Another address is unaffected, and so are ordinary queries from the limited one.
+    expectError(await gql(LOGIN, {}, { url, ip: randomIp() }), "UNAUTHENTICATED");
+    assert.equal((await gql(`{ me { id } }`, {}, { url, ip })).status, 200);
+  });
+
+  it("cannot be dodged by hiding login in a fragment", async () => {
+    const ip = randomIp();
+    const hidden = `mutation { ...M } fragment M on Mutation { login(email: "x@example.test", password: "whatever-password") { token } }`;
+    for (let i = 0; i < 3; i++) await gql(hidden, {}, { url, ip });
+    expectError(await gql(hidden, {}, { url, ip }), "RATE_LIMITED");
+  });
+
+  it("limits all requests per client address", async () => {
+    const ip = randomIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) statuses.push((await gql(`{ me { id } }`, {}, { url, ip })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 429]);
+  });
+
+  it("limits a signed-in user across addresses", async () => {
+    const account: Account = await registerCustomer();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await gql(`{ me { id } }`, {}, { url, ip: randomIp(), token: account.token })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+    const limited = await gql(`{ me { id } }`, {}, { url, ip: randomIp(), token: account.token });
+    expectError(limited, "RATE_LIMITED");
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  });
+});

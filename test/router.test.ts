@@ -1,0 +1,118 @@
+// The router's own surface: health, readiness, metrics, request ids, CORS, CSRF, Sandbox.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
+import { ROUTER_URL, gql, gqlOk, registerCustomer, routerBase } from "./support/client.js";
+
+describe("router endpoints", () => {
+  it("GET /health answers while the process is alive", async () => {
+    const response = await fetch(`${routerBase}/health`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: "ok" });
+  });
+
+  it("GET /ready reports every subgraph reachable", async () => {
+    const response = await fetch(`${routerBase}/ready`);
+    const body = (await response.json()) as { status: string; subgraphs: Record<string, string> };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.deepEqual(Object.keys(body.subgraphs).sort(), ["carts", "inventory", "orders", "payments", "products", "users"]);
+    assert.ok(Object.values(body.subgraphs).every((status) => status === "ok"));
+  });
+
+  it("GET /metrics exposes request counts, latency, errors and per-subgraph fetch latency", async () => {
+    await gqlOk(`{ me { id } }`);
+    await gql(`{ users { totalCount } }`); // an UNAUTHENTICATED error
+    const text = await (await fetch(`${routerBase}/metrics`)).text();
+    assert.match(text, /shopgraph_router_requests_total\{method="POST",status="200"\} \d+/);
+    assert.match(text, /shopgraph_router_request_duration_seconds_bucket\{le="0.05",status="200"\} \d+/);
+    assert.match(text, /shopgraph_router_graphql_errors_total\{code="UNAUTHENTICATED"\} \d+/);
+    assert.match(text, /shopgraph_router_subgraph_fetch_duration_seconds_count\{subgraph="users",outcome="[a-z_]+"\} \d+/);
+  });
+});
+
+describe("request ids", () => {
+  it("returns a request id and passes it to the subgraphs, whose logs carry it", async () => {
+    const account = await registerCustomer();
+    const result = await gql(`{ me { id name } }`, {}, { token: account.token });
+    const requestId = result.headers.get("x-request-id");
+    assert.ok(requestId && requestId.length >= 8);
+    const logFile = process.env.SERVICE_LOG_FILE;
+    assert.ok(logFile, "the test runner sets SERVICE_LOG_FILE");
+    let lines: string[] = [];
+    for (let attempt = 0; attempt < 20 && lines.length < 2; attempt++) {
+      await delay(100);
+      lines = readFileSync(logFile, "utf8")
+        .split("\n")
+        .filter((line) => line.includes(requestId));
+    }
+    assert.ok(
+      lines.some((line) => line.startsWith("[router]")),
+      "router log line with the request id",
+    );
+    assert.ok(
+      lines.some((line) => line.startsWith("[users]")),
+      "users subgraph log line with the same request id",
+    );
+  });
+});
+
+describe("browser safety", () => {
+  it("answers a CORS preflight for an allowed origin", async () => {
+    const response = await fetch(ROUTER_URL, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://shop.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,authorization",
+      },
+    });
+    assert.equal(response.status, 204);
+    assert.equal(response.headers.get("access-control-allow-origin"), "https://shop.example");
+  });
+
+  it("refuses a simple cross-site POST (CSRF prevention)", async () => {
+    const response = await fetch(ROUTER_URL, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ query: "{ me { id } }" }),
+    });
+    assert.equal(response.status, 400);
+  });
+
+  it("serves Apollo Sandbox's landing page to a browser outside production", async () => {
+    const response = await fetch(ROUTER_URL, { headers: { accept: "text/html" } });
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /sandbox/i);
+  });
+});
+
+describe("production mode", () => {
+  it("turns introspection and the Sandbox landing page off", async () => {
+    const { createRouter } = await import("../router/src/server.js");
+    const { config } = await import("./support/client.js");
+    const { createPublicKey } = await import("node:crypto");
+    const keys = JSON.parse(readFileSync(config.jwt.keyFile, "utf8")) as { publicJwk: object };
+    const publicKeyPem = String(createPublicKey({ key: keys.publicJwk, format: "jwk" } as never).export({ type: "spki", format: "pem" }));
+    const router = await createRouter({
+      ...config,
+      env: "production",
+      isProduction: true,
+      logLevel: "warn",
+      jwt: { ...config.jwt, publicKeyPem },
+    });
+    try {
+      const url = `http://127.0.0.1:${await router.listen(0)}/graphql`;
+      const introspection = await gql(`{ __schema { types { name } } }`, {}, { url });
+      assert.ok(introspection.errors?.length, "introspection is refused");
+      assert.match(introspection.errors![0]!.message, /introspection/i);
+      const page = await fetch(url, { headers: { accept: "text/html" } });
+      assert.notEqual(page.status, 200);
+      assert.doesNotMatch(page.headers.get("content-type") ?? "", /html/);
+      // Ordinary operations still work.
+      assert.equal((await gqlOk(`{ me { id } }`, {}, { url })).me, null);
+    } finally {
+      await router.stop();
+    }
+  });
+});

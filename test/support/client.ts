@@ -1,0 +1,127 @@
+// What every end-to-end test needs: GraphQL over real HTTP (through the router by default)
+// and ready-made accounts. `npm test` (scripts/test.ts) starts the stack and sets these variables.
+import assert from "node:assert/strict";
+import { randomInt, randomUUID } from "node:crypto";
+import { loadConfig, type SubgraphName } from "../../lib/config.js";
+import { prismaAdapter } from "../../lib/database.js";
+import { PrismaClient as UsersPrisma } from "../../prisma/users/__generated__/client.js";
+import { makeAdmin } from "../../subgraphs/users/src/users.js";
+
+export const config = loadConfig();
+export const ROUTER_URL = process.env.ROUTER_URL ?? config.router.publicUrl;
+export const routerBase = ROUTER_URL.replace(/\/graphql$/, "");
+export const subgraphUrl = (name: SubgraphName) => config.subgraphs[name].url;
+
+/**
+ * A client address from the IPv6 documentation prefix, sent as X-Forwarded-For (the test router
+ * trusts its loopback proxy). Only a header value: no traffic goes to it.
+ */
+export function randomIp(): string {
+  const part = () => randomInt(0, 0xffff).toString(16);
+  return `2001:db8::${part()}:${part()}:${part()}`;
+}
+// Each test file is its own process: give it its own address so rate limits never cross files.
+const fileIp = randomIp();
+
+export interface GraphQLErrorBody {
+  message: string;
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+  path?: (string | number)[];
+}
+
+export interface GraphQLResult<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+  errors?: GraphQLErrorBody[];
+}
+
+export interface RequestOptions {
+  token?: string;
+  ip?: string;
+  url?: string;
+  headers?: Record<string, string>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary shapes
+export async function gql<T = any>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: RequestOptions = {},
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(options.url ?? ROUTER_URL, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-forwarded-for": options.ip ?? fileIp,
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: { data?: T; errors?: GraphQLErrorBody[] };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new Error(`Expected JSON from ${options.url ?? ROUTER_URL}, got ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return { status: response.status, headers: response.headers, data: body.data as T, errors: body.errors };
+}
+
+/** Fails unless the request succeeded without errors; returns its data. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function gqlOk<T = any>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<T> {
+  const result = await gql<T>(query, variables, options);
+  assert.equal(result.errors, undefined, `unexpected errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+/** Asserts the response carries an error with `code` (and `field`, when given) and returns it. */
+export function expectError(result: GraphQLResult<unknown>, code: string, field?: string): GraphQLErrorBody {
+  const error = result.errors?.find((e) => e.extensions?.code === code);
+  assert.ok(error, `expected an error with code ${code}, got ${JSON.stringify(result.errors)}`);
+  if (field !== undefined) assert.equal(error.extensions?.field, field);
+  return error;
+}
+
+export const uniqueEmail = (prefix = "user") => `${prefix}-${randomUUID().slice(0, 12)}@example.test`;
+export const STRONG_PASSWORD = "plum-orbit-canvas-42";
+
+export interface Account {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token user { id } } }`;
+
+export async function registerCustomer(name = "Test Customer"): Promise<Account> {
+  const email = uniqueEmail("customer");
+  const data = await gqlOk<{ register: { token: string; user: { id: string } } }>(
+    `mutation Register($input: RegisterInput!) { register(input: $input) { token user { id } } }`,
+    { input: { email, password: STRONG_PASSWORD, name } },
+    { ip: randomIp() },
+  );
+  return { id: data.register.user.id, email, password: STRONG_PASSWORD, token: data.register.token };
+}
+
+/** An administrator made the way `npm run create-admin` makes one, signed in through the router. */
+export async function createAdmin(): Promise<Account> {
+  const prisma = new UsersPrisma({ adapter: prismaAdapter(config.subgraphs.users.databaseUrl, 1) });
+  try {
+    const email = uniqueEmail("admin");
+    const { user, generatedPassword } = await makeAdmin(prisma, email);
+    const data = await gqlOk<{ login: { token: string } }>(LOGIN, { email, password: generatedPassword }, { ip: randomIp() });
+    return { id: user.id, email, password: generatedPassword!, token: data.login.token };
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+/** SQL statements a subgraph has sent so far: its Prisma query counter on /metrics (test files run one at a time). */
+export async function sqlStatements(subgraph: SubgraphName): Promise<number> {
+  const text = await (await fetch(subgraphUrl(subgraph).replace(/\/graphql$/, "/metrics"))).text();
+  return Number(new RegExp(`^shopgraph_sql_queries_total\\{subgraph="${subgraph}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+}
