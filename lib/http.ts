@@ -74,3 +74,33 @@ export function asyncMiddleware(handler: (req: Request, res: Response) => Promis
     }, next);
   };
 }
+
+/** Answers for paths nobody serves, in the same JSON shape as every other error. */
+export function notFoundHandler(): RequestHandler {
+  return (_req: Request, res: Response) => {
+    res.status(404).json({ errors: [{ message: "Not found.", extensions: { code: "NOT_FOUND" } }] });
+  };
+}
+
+/**
+ * Last Express error handler: malformed or oversized bodies and upload errors become GraphQL-shaped
+ * JSON errors with a code; anything else is logged with the request id and answered without details.
+ */
+export function jsonErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const { type, status, expose, message } = error as { type?: string; status?: number; expose?: boolean; message?: string };
+    let answer: { status: number; message: string; code: string };
+    if (type === "entity.parse.failed") answer = { status: 400, message: "The request body is not valid JSON.", code: "BAD_REQUEST" };
+    else if (type === "entity.too.large") answer = { status: 413, message: "The request body is too large.", code: "BAD_REQUEST" };
+    else if (status && status >= 400 && status < 500) {
+      // Client errors from Express middleware; their own message only when it is meant for clients (no paths).
+      const fallback = status === 404 ? "Not found." : "Bad request.";
+      answer = { status, message: expose && message ? message : fallback, code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST" };
+    } else {
+      logger.error({ err: error, requestId: req.id }, "unhandled error");
+      answer = { status: 500, message: "Internal server error.", code: "INTERNAL_SERVER_ERROR" };
+    }
+    res.status(answer.status).json({ errors: [{ message: answer.message, extensions: { code: answer.code } }] });
+  };
+}

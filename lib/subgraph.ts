@@ -14,7 +14,7 @@ import type { Config, SubgraphName } from "./config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
-import { asyncHandler, listen, requestLogging } from "./http.js";
+import { asyncHandler, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "./http.js";
 import { registry } from "./metrics.js";
 
 export interface BaseContext {
@@ -142,6 +142,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
       },
     }),
   );
+
+  app.use(notFoundHandler());
+  app.use(jsonErrorHandler(logger));
 
   return {
     app,

@@ -116,3 +116,35 @@ describe("production mode", () => {
     }
   });
 });
+
+describe("malformed requests", () => {
+  it("answers a body that is not JSON with a JSON error, not a stack trace", async () => {
+    const response = await fetch(ROUTER_URL, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query": ' });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    assert.equal(body.errors[0]!.extensions.code, "BAD_REQUEST");
+    assert.doesNotMatch(JSON.stringify(body), /at JSON\.parse|node_modules/);
+  });
+
+  it("refuses an oversized body with 413", async () => {
+    const response = await fetch(ROUTER_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "x".repeat(2_000_000) }),
+    });
+    assert.equal(response.status, 413);
+    assert.equal(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, "BAD_REQUEST");
+  });
+
+  it("answers an unknown path with a JSON 404, on the router and on a missing image", async () => {
+    const response = await fetch(`${routerBase}/nothing-here`);
+    assert.equal(response.status, 404);
+    assert.equal(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, "NOT_FOUND");
+    assert.equal((await fetch(`${routerBase}/assets/products/none/none/200.webp`)).status, 404);
+  });
+
+  it("answers a malformed query with GRAPHQL_PARSE_FAILED and an unknown field with GRAPHQL_VALIDATION_FAILED", async () => {
+    assert.equal((await gql(`{ me { id `)).errors?.[0]?.extensions?.code, "GRAPHQL_PARSE_FAILED");
+    assert.equal((await gql(`{ me { shoeSize } }`)).errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+  });
+});

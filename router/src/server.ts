@@ -16,7 +16,7 @@ import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from "gr
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib/auth.js";
 import { createLogger } from "../../lib/logger.js";
-import { asyncHandler, asyncMiddleware, listen, requestLogging } from "../../lib/http.js";
+import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
 import { registry } from "../../lib/metrics.js";
 import { formatErrorFor, maskingPlugin } from "../../lib/subgraph.js";
 import { SubgraphDataSource } from "./dataSource.js";
@@ -197,6 +197,9 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       }),
     }),
   );
+
+  app.use(notFoundHandler());
+  app.use(jsonErrorHandler(logger));
 
   return {
     app,
