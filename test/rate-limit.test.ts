@@ -61,3 +61,23 @@ describe("rate limiting", () => {
     assert.ok(Number(limited.headers.get("retry-after")) >= 1);
   });
 });
+
+describe("rate limiting without Redis", () => {
+  it("keeps serving and limiting with the in-memory fallback", async () => {
+    const offline = await createRouter({
+      ...config,
+      logLevel: "silent",
+      redis: { ...config.redis, url: "redis://127.0.0.1:1" }, // nothing listens there
+      rateLimit: { windowSeconds: WINDOW_SECONDS, ipMax: 3, userMax: 3, authMax: 3 },
+    });
+    try {
+      const offlineUrl = `http://127.0.0.1:${await offline.listen(0)}/graphql`;
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await gql(`{ me { id } }`, {}, { url: offlineUrl, ip })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+    } finally {
+      await offline.stop();
+    }
+  });
+});

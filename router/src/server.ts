@@ -93,6 +93,15 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
   // Fail fast instead of queueing commands while Redis is away; the limiter then uses its in-memory fallback.
   const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on("error", (error) => logger.warn({ err: error }, "redis error"));
+  // Without the offline queue, commands sent before the connection is up fail over to the in-memory
+  // limiter; wait for it (briefly: a router without Redis still serves, with per-process limits).
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const limits = createRateLimits(redis, config);
 
   const subgraphUrl = (name: string) => config.subgraphs[name as SubgraphName]?.url;
