@@ -61,8 +61,9 @@ export interface StockAvailabilityJobData {
   version: string;
 }
 
-/** One job per product and version, so publishing the same level twice is one job. */
-export const availabilityJobId = (productId: string, version: string) => `${productId}-v${version}`;
+// Availability jobs get no custom id: BullMQ keeps finished job ids, and a version number can come
+// round again (a database rebuilt under the same Redis), which would silently drop the new event.
+// Duplicates are harmless instead: the consumer ignores anything not newer than what it has.
 
 // ---------------------------------------------------------------------------------------------
 

@@ -3,7 +3,12 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { createAdmin, gqlOk, type Account } from "./support/client.js";
+import { config, createAdmin, gqlOk, type Account } from "./support/client.js";
+import { prismaAdapter } from "../lib/database.js";
+import { createLogger } from "../lib/logger.js";
+import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
+import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
+import { createAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 
 const IN_STOCK = `query($search: String!, $inStock: Boolean!) {
   products(first: 10, filter: { search: $search, inStock: $inStock }) { edges { node { id inventory { available } } } }
@@ -56,5 +61,34 @@ describe("inStock filter across subgraphs", () => {
     await eventually(async () => (await idsWhere(name, true)).length === 0, "the sell-out reaching the products read model");
     assert.deepEqual(await idsWhere(name, false), [id]);
     assert.ok(restockMs < 10_000);
+  });
+
+  it("applies a republished event after the read model was rebuilt, even with a version seen before", async () => {
+    const name = `Kettle ${Date.now().toString(36)}`;
+    const created = await gqlOk(
+      `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
+      { i: { name, priceAmount: 3900, status: "ACTIVE" } },
+      { token: admin.token },
+    );
+    const id = created.createProduct.id;
+    await gqlOk(
+      `mutation($p: ID!) { adjustStock(productId: $p, delta: 2, reason: RESTOCK) { __typename } }`,
+      { p: id },
+      { token: admin.token },
+    );
+    await eventually(async () => (await idsWhere(name, true)).includes(id), "the restock reaching the read model");
+
+    const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.products.databaseUrl, 1) });
+    const inventory = new InventoryPrisma({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 1) });
+    const publisher = createAvailabilityPublisher(config, createLogger("test", "silent"));
+    try {
+      await products.productAvailability.deleteMany({ where: { productId: id } }); // the read model rebuilt empty
+      assert.deepEqual(await idsWhere(name, true), []);
+      const level = await inventory.stockLevel.findUniqueOrThrow({ where: { productId: id } });
+      await publisher.publish([level]); // the same product and version as the event already processed
+      await eventually(async () => (await idsWhere(name, true)).includes(id), "the republished event reaching the read model");
+    } finally {
+      await Promise.all([products.$disconnect(), inventory.$disconnect(), publisher.close()]);
+    }
   });
 });

@@ -1,8 +1,8 @@
 // Tells the products subgraph how many units of a product can be ordered, after each committed change.
 import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
-import { QUEUE_NAMES, availabilityJobId, createQueue, type StockAvailabilityJobData } from "../../../lib/queues.js";
-import type { StockLevel } from "../../../prisma/inventory/__generated__/client.js";
+import { QUEUE_NAMES, createQueue, type StockAvailabilityJobData } from "../../../lib/queues.js";
+import type { PrismaClient, StockLevel } from "../../../prisma/inventory/__generated__/client.js";
 
 export interface AvailabilityPublisher {
   /** Never throws: the stock change is already committed, so a failed publish is logged, not returned. */
@@ -29,9 +29,7 @@ export function createAvailabilityPublisher(config: Config, log: Logger): Availa
       if (levels.length === 0) return;
       const events = levels.map(availabilityEvent);
       try {
-        await queue.addBulk(
-          events.map((data) => ({ name: "availability" as const, data, opts: { jobId: availabilityJobId(data.productId, data.version) } })),
-        );
+        await queue.addBulk(events.map((data) => ({ name: "availability" as const, data })));
       } catch (error) {
         log.error({ err: error, events }, "could not publish stock availability; the products read model is stale until the next change");
       }
@@ -42,3 +40,23 @@ export function createAvailabilityPublisher(config: Config, log: Logger): Availa
 
 /** For callers that must not publish (a one-off script, say). */
 export const silentAvailabilityPublisher: AvailabilityPublisher = { publish: async () => {}, close: async () => {} };
+
+/**
+ * Publishes every product's current level, a page at a time. The inventory worker does this when it
+ * starts, so a read model that missed events (or was rebuilt) is healed within a restart.
+ */
+export async function publishAllLevels(prisma: PrismaClient, availability: AvailabilityPublisher, pageSize = 500): Promise<number> {
+  let published = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await prisma.stockLevel.findMany({
+      take: pageSize,
+      orderBy: { productId: "asc" },
+      ...(cursor ? { skip: 1, cursor: { productId: cursor } } : {}),
+    });
+    if (page.length === 0) return published;
+    await availability.publish(page);
+    published += page.length;
+    cursor = page.at(-1)!.productId;
+  }
+}

@@ -5,7 +5,7 @@ import { loadConfigOrExit } from "../../../lib/config.js";
 import { onShutdown } from "../../../lib/http.js";
 import { createLogger } from "../../../lib/logger.js";
 import { QUEUE_NAMES, workerOptions, type StockJobData, type StockJobName, type StockJobResult } from "../../../lib/queues.js";
-import { createAvailabilityPublisher } from "./availability.js";
+import { createAvailabilityPublisher, publishAllLevels } from "./availability.js";
 import { createInventoryPrisma } from "./server.js";
 import { processStockJob } from "./stock-jobs.js";
 
@@ -24,6 +24,10 @@ worker.on("failed", (job, err) => log.warn({ err, jobId: job?.id, job: job?.name
 worker.on("completed", (job, result) => log.info({ jobId: job.id, job: job.name, status: result.status }, "stock job done"));
 await worker.waitUntilReady();
 log.info({ queue: QUEUE_NAMES.stock, prefix: config.redis.prefix }, "stock worker started");
+// Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
+publishAllLevels(prisma, availability)
+  .then((count) => log.info({ count }, "published every stock level"))
+  .catch((err: unknown) => log.error({ err }, "could not publish every stock level"));
 
 onShutdown(log, async () => {
   await worker.close();
