@@ -30,7 +30,8 @@ ENV NODE_ENV=production \
   NPM_CONFIG_UPDATE_NOTIFIER=false
 # Code stays owned by root, read-only for the service user; only the image store is writable.
 COPY --from=build /app /app
-RUN mkdir -p /app/var/storage && chown node:node /app/var/storage
+# .secrets receives the demo credentials when SEED_DEMO_DATA=true.
+RUN mkdir -p /app/var/storage /app/.secrets && chown node:node /app/var/storage /app/.secrets
 USER node
 EXPOSE 4000
 CMD ["node", "--import", "tsx", "router/src/index.ts"]

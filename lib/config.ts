@@ -74,7 +74,7 @@ const envSchema = z.object({
   RATE_LIMIT_USER_MAX: positiveInt.default(600),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
   SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
-  SEED_DEMO_DATA: bool.default(true),
+  SEED_DEMO_DATA: bool.optional(),
   STORAGE_DIR: z.string().min(1).default("var/storage"),
   PUBLIC_ASSET_URL: urlWithProtocol(["http:", "https:"]).optional(),
   MAX_UPLOAD_BYTES: positiveInt.default(10 * 1024 * 1024),
@@ -203,7 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authMax: e.RATE_LIMIT_AUTH_MAX,
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
-    seedDemoData: e.SEED_DEMO_DATA,
+    // Demo accounts and catalog by default everywhere but production, where they must be asked for.
+    seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     uploads: {
       maxBytes: e.MAX_UPLOAD_BYTES,
       maxPixels: e.MAX_IMAGE_PIXELS,

@@ -1,6 +1,8 @@
 // Creates missing databases, applies migrations and seeds demo data, without starting anything:
 // the one-shot `migrate` service of docker-compose.yml.
+import { existsSync, readFileSync } from "node:fs";
 import { loadConfigOrExit } from "../lib/config.js";
+import { DEMO_CREDENTIALS_FILE } from "../subgraphs/users/src/seed.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, ensureDatabases, migrateAll, seedAll } from "./lib/stack.js";
 
@@ -12,7 +14,10 @@ try {
   if (created.length > 0) log.info(`created databases: ${created.join(", ")}`);
   await migrateAll(config);
   log.info("migrations applied");
-  if (config.seedDemoData) await seedAll(config, log);
+  if (config.seedDemoData) {
+    await seedAll(config, log);
+    if (existsSync(DEMO_CREDENTIALS_FILE)) console.log(`Demo accounts: ${readFileSync(DEMO_CREDENTIALS_FILE, "utf8")}`);
+  }
 } catch (error) {
   console.error(error instanceof DependencyUnavailableError ? error.message : error);
   process.exit(1);
