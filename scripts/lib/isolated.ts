@@ -4,7 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { SUBGRAPH_NAMES, loadConfig, type Config } from "../../lib/config.js";
 import { ensureDevKeyFile } from "../../lib/auth.js";
@@ -35,6 +35,17 @@ export interface IsolatedStack {
  * Sets process.env for an isolated run (so child processes and `loadConfig()` agree), prepares the
  * databases and starts everything. `overrides` are extra settings, e.g. smaller rate limits.
  */
+/** Settings for running the stack with NODE_ENV=production: keys from the environment, explicit origins. */
+export function productionSettings(): Record<string, string> {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return {
+    NODE_ENV: "production",
+    JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    CORS_ORIGINS: "http://localhost:3000",
+  };
+}
+
 export async function startIsolatedStack(
   kind: string,
   log: Logger,
@@ -69,8 +80,10 @@ export async function startIsolatedStack(
   env.ROUTER_PORT = String(routerPort);
   env.PUBLIC_URL = `http://127.0.0.1:${routerPort}/graphql`;
   env.ROUTER_URL = env.PUBLIC_URL;
-  delete process.env.JWT_PRIVATE_KEY;
-  delete process.env.JWT_PUBLIC_KEY;
+  if (!overrides.JWT_PUBLIC_KEY) {
+    delete process.env.JWT_PRIVATE_KEY;
+    delete process.env.JWT_PUBLIC_KEY;
+  }
   delete process.env.PUBLIC_ASSET_URL;
   Object.assign(process.env, env);
 
@@ -108,7 +121,7 @@ export async function startIsolatedStack(
     await ensureDatabases(config);
     databasesCreated = true;
     await migrateAll(config);
-    await ensureDevKeyFile(config.jwt.keyFile);
+    if (!config.jwt.publicKeyPem) await ensureDevKeyFile(config.jwt.keyFile);
     if (options.seed) await seedAll(config, log);
     stack = await startStack(config, process.env, (service, line) => serviceLog.write(`[${service}] ${line}\n`));
     log.info(`stack is up (router ${config.router.publicUrl}); service logs: ${logFile}`);
