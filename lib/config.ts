@@ -74,6 +74,8 @@ const envSchema = z.object({
   RATE_LIMIT_USER_MAX: positiveInt.default(600),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
   SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
+  MAX_QUERY_DEPTH: positiveInt.default(12),
+  MAX_QUERY_ALIASES: positiveInt.default(30),
   SEED_DEMO_DATA: bool.optional(),
   STORAGE_DIR: z.string().min(1).default("var/storage"),
   PUBLIC_ASSET_URL: urlWithProtocol(["http:", "https:"]).optional(),
@@ -108,6 +110,8 @@ export interface Config {
   trustProxy: string | boolean | number;
   rateLimit: { windowSeconds: number; ipMax: number; userMax: number; authMax: number };
   subgraphTimeoutMs: number;
+  /** Operations deeper or with more aliases than this are refused before planning. */
+  queryLimits: { maxDepth: number; maxAliases: number };
   seedDemoData: boolean;
   uploads: {
     /** Largest accepted upload, in bytes. */
@@ -203,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authMax: e.RATE_LIMIT_AUTH_MAX,
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    queryLimits: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_QUERY_ALIASES },
     // Demo accounts and catalog by default everywhere but production, where they must be asked for.
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     uploads: {

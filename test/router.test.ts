@@ -148,3 +148,27 @@ describe("malformed requests", () => {
     assert.equal((await gql(`{ me { shoeSize } }`)).errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
   });
 });
+
+describe("operation limits", () => {
+  it("refuses an operation nested deeper than MAX_QUERY_DEPTH before asking any subgraph", async () => {
+    const nested = (levels: number): string => (levels === 0 ? "id" : `id children { ${nested(levels - 1)} }`);
+    const deep = await gql(`{ categories { ${nested(12)} } }`);
+    assert.equal(deep.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    assert.match(deep.errors![0]!.message, /depth/i);
+    await gqlOk(`{ categories { ${nested(8)} } }`);
+  });
+
+  it("refuses an operation with too many aliases", async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: me { id }`).join(" ");
+    const result = await gql(`{ ${aliases} }`);
+    assert.equal(result.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    assert.match(result.errors![0]!.message, /alias/i);
+  });
+
+  it("still lets Sandbox introspect the schema outside production", async () => {
+    const data = await gqlOk(
+      `{ __schema { types { name fields { name type { name ofType { name ofType { name ofType { name } } } } } } } }`,
+    );
+    assert.ok(data.__schema.types.length > 10);
+  });
+});

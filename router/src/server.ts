@@ -12,7 +12,9 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloGateway } from "@apollo/gateway";
-import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from "graphql";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode, type ValidationContext } from "graphql";
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib/auth.js";
 import { createLogger } from "../../lib/logger.js";
@@ -27,6 +29,12 @@ import { graphqlErrors, requestDuration, requestsTotal } from "./metrics.js";
 import type { RouterContext } from "./context.js";
 
 export const SUPERGRAPH_PATH = path.join(import.meta.dirname, "..", "supergraph.graphql");
+/** graphql-armor rules throw by default (for Envelop); as validation rules they report instead. */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
+
 /** Root fields that sign in or create accounts: limited per client address far more strictly. */
 const AUTH_FIELDS = new Set(["login", "register"]);
 
@@ -121,6 +129,17 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: !config.isProduction,
     formatError: formatErrorFor(config.isProduction),
+    // Cheap protection against expensive operations, checked before any subgraph is asked.
+    validationRules: [
+      maxDepthRule({
+        n: config.queryLimits.maxDepth,
+        flattenFragments: true,
+        ignoreIntrospection: true,
+        exposeLimits: true,
+        ...reportAsValidationError,
+      }),
+      maxAliasesRule({ n: config.queryLimits.maxAliases, exposeLimits: true, ...reportAsValidationError }),
+    ],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Decided by our config rather than NODE_ENV: Sandbox in development, no landing page in production.
