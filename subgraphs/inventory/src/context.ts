@@ -25,7 +25,13 @@ export const isUuid = (value: string) => UUID.test(value);
 export function createLoaders(prisma: PrismaClient): InventoryLoaders {
   const stockLevel = new DataLoader<string, StockLevel | null>(async (productIds) => {
     const valid = [...new Set(productIds.filter(isUuid))];
-    const rows = valid.length > 0 ? await prisma.stockLevel.findMany({ where: { productId: { in: valid } } }) : [];
+    // Plain SQL on this hot path: Prisma 6 compiles each model query on every call (no plan cache).
+    const rows =
+      valid.length > 0
+        ? await prisma.$queryRaw<StockLevel[]>`
+            SELECT "productId", "onHand", reserved, "lowStockThreshold", version, "updatedAt"
+            FROM "StockLevel" WHERE "productId" = ANY(${valid}::uuid[])`
+        : [];
     const found = new Map(rows.map((row) => [row.productId, row]));
     return productIds.map((id) => found.get(id) ?? null);
   });

@@ -153,12 +153,12 @@ export function resolveOrder(sort: ListProductsArgs["sort"], search: string | nu
   return { field, direction: sort?.direction ?? DEFAULT_DIRECTION[field] };
 }
 
-interface PageRow {
-  totalCount: number;
-  /** Null in the single row of an empty page, which still carries the total. */
-  id: string | null;
-  sortKey: string | null;
-}
+/** The page's products come back with the page itself: one statement, no second lookup by id. */
+type PageRow = { totalCount: number; sortKey: string | null } & (Product | { [K in keyof Product]: null });
+
+/** Product columns as Prisma returns them; searchVector (which Prisma cannot read) left out. */
+const PRODUCT_COLUMNS = Prisma.sql`p.id, p.name, p.slug, p.description, p."priceAmount", p.currency, p."categoryId",
+  p.status::text AS status, p."createdAt", p."updatedAt"`;
 
 export async function listProducts(ctx: ProductsContext, args: ListProductsArgs): Promise<Connection<Product>> {
   const size = pageSize(args.first);
@@ -197,7 +197,7 @@ export async function listProducts(ctx: ProductsContext, args: ListProductsArgs)
       FROM "Product" p
       WHERE ${Prisma.join(conditions, " AND ")}
     )
-    SELECT total.count AS "totalCount", page.id, page.sort_key::text AS "sortKey"
+    SELECT total.count AS "totalCount", page.sort_key::text AS "sortKey", ${PRODUCT_COLUMNS}
     FROM (SELECT count(*)::int AS count FROM matches) AS total
     LEFT JOIN LATERAL (
       SELECT m.id, m.sort_key, row_number() OVER (ORDER BY ${orderBy(order)}) AS position
@@ -206,6 +206,7 @@ export async function listProducts(ctx: ProductsContext, args: ListProductsArgs)
       ORDER BY position
       LIMIT ${size + 1}
     ) AS page ON TRUE
+    LEFT JOIN "Product" p ON p.id = page.id
     ORDER BY page.position`;
 
   const rows = search
@@ -216,11 +217,8 @@ export async function listProducts(ctx: ProductsContext, args: ListProductsArgs)
       })
     : await ctx.prisma.$queryRaw<PageRow[]>(query);
 
-  const hits = rows.filter((row): row is PageRow & { id: string; sortKey: string } => row.id !== null);
-  const products = await loadInOrder(
-    ctx.prisma,
-    hits.map((hit) => hit.id),
-  );
+  const hits = rows.filter((row): row is Product & { totalCount: number; sortKey: string } => row.id !== null);
+  const products: Product[] = hits.map(({ totalCount: _total, sortKey: _key, ...product }) => product);
   products.forEach((product) => ctx.loaders.productById.prime(product.id, product));
   const keyOf = new Map(hits.map((hit) => [hit.id, hit.sortKey]));
   return toConnection(products, size, (p) => encodeProductCursor(order, keyOf.get(p.id)!, p.id), rows[0]?.totalCount ?? 0, Boolean(cursor));
