@@ -87,6 +87,29 @@ describe("browser safety", () => {
   });
 });
 
+describe("readiness with a subgraph away", () => {
+  it("answers 503 and names the unreachable subgraph, while /health stays 200", async () => {
+    const { createRouter } = await import("../router/src/server.js");
+    const { config } = await import("./support/client.js");
+    // The same system, but its router looks for the payments subgraph where nothing listens.
+    const subgraphs = { ...config.subgraphs, payments: { ...config.subgraphs.payments, url: "http://127.0.0.1:1/graphql" } };
+    const router = await createRouter({ ...config, logLevel: "silent", subgraphs });
+    try {
+      const base = `http://127.0.0.1:${await router.listen(0)}`;
+      const ready = await fetch(`${base}/ready`);
+      assert.equal(ready.status, 503);
+      const body = (await ready.json()) as { subgraphs: Record<string, string> };
+      assert.equal(body.subgraphs.payments, "unreachable");
+      assert.equal(body.subgraphs.users, "ok");
+      assert.equal((await fetch(`${base}/health`)).status, 200);
+      // Operations that do not need the missing subgraph still work.
+      assert.equal((await gqlOk(`{ me { id } }`, {}, { url: `${base}/graphql` })).me, null);
+    } finally {
+      await router.stop();
+    }
+  });
+});
+
 describe("production mode", () => {
   it("turns introspection and the Sandbox landing page off", async () => {
     const { createRouter } = await import("../router/src/server.js");
