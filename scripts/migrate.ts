@@ -2,7 +2,7 @@
 // the one-shot `migrate` service of docker-compose.yml.
 import { existsSync, readFileSync } from "node:fs";
 import { loadConfigOrExit } from "../lib/config.js";
-import { DEMO_CREDENTIALS_FILE } from "../subgraphs/users/src/seed.js";
+import { demoCredentialsFile } from "../subgraphs/users/src/seed.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, ensureDatabases, migrateAll, seedAll } from "./lib/stack.js";
 
@@ -16,7 +16,7 @@ try {
   log.info("migrations applied");
   if (config.seedDemoData) {
     await seedAll(config, log);
-    if (existsSync(DEMO_CREDENTIALS_FILE)) console.log(`Demo accounts: ${readFileSync(DEMO_CREDENTIALS_FILE, "utf8")}`);
+    if (existsSync(demoCredentialsFile(config))) console.log(`Demo accounts: ${readFileSync(demoCredentialsFile(config), "utf8")}`);
   }
 } catch (error) {
   console.error(error instanceof DependencyUnavailableError ? error.message : error);

@@ -5,7 +5,7 @@ import { ensureDevKeyFile } from "../lib/auth.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, checkRedis, ensureDatabases, migrateAll, seedAll, startStack } from "./lib/stack.js";
 import { runningServices, stopAll } from "./lib/processes.js";
-import { DEMO_CREDENTIALS_FILE } from "../subgraphs/users/src/seed.js";
+import { demoCredentialsFile } from "../subgraphs/users/src/seed.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("start", config.logLevel);
@@ -57,8 +57,8 @@ async function main() {
     `shopgraph is running. Router: ${config.router.publicUrl}` + (config.isProduction ? "" : "  (open it in a browser for Apollo Sandbox)"),
     `Health: ${config.router.publicUrl.replace(/\/graphql$/, "")}/health  Ready: .../ready  Metrics: .../metrics`,
   ];
-  if (existsSync(DEMO_CREDENTIALS_FILE)) {
-    const demo = JSON.parse(readFileSync(DEMO_CREDENTIALS_FILE, "utf8")) as { role: string; email: string; password: string }[];
+  if (existsSync(demoCredentialsFile(config))) {
+    const demo = JSON.parse(readFileSync(demoCredentialsFile(config), "utf8")) as { role: string; email: string; password: string }[];
     lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
   }
   lines.push("Press Ctrl-C to stop.", "");

@@ -115,7 +115,7 @@ export async function migrateAll(config: Config): Promise<void> {
 }
 
 interface SeedModule {
-  seed(prisma: unknown, log: Logger): Promise<void>;
+  seed(prisma: unknown, log: Logger, config: Config): Promise<void>;
 }
 
 /** Runs each subgraph's `src/seed.ts` (each inserts demo data only into an empty database). */
@@ -129,7 +129,7 @@ export async function seedAll(config: Config, log: Logger): Promise<void> {
     const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs[name].databaseUrl, 2) });
     try {
       const module = (await import(`../../${seedFile}`)) as SeedModule;
-      await module.seed(prisma, log.child({ seed: name }));
+      await module.seed(prisma, log.child({ seed: name }), config);
     } finally {
       await prisma.$disconnect();
     }

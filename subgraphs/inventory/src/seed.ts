@@ -1,19 +1,19 @@
 // Demo stock for `npm start`: each product of scripts/demo-catalog.ts restocked to its initialStock
 // through the same domain function as any delivery, so the ledger explains every unit. Runs only
 // while inventory is empty; the idempotency keys make even a half-finished earlier run safe to repeat.
-import { loadConfig } from "../../../lib/config.js";
+import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { DEMO_PRODUCTS } from "../../../scripts/demo-catalog.js";
 import { createAvailabilityPublisher, type AvailabilityPublisher } from "./availability.js";
 import { changeStock } from "./inventory.js";
 
-export async function seed(prisma: PrismaClient, log: Logger, availability?: AvailabilityPublisher): Promise<void> {
+export async function seed(prisma: PrismaClient, log: Logger, config: Config, availability?: AvailabilityPublisher): Promise<void> {
   if ((await prisma.stockLevel.count()) > 0) {
     log.info("inventory: stock is not empty, demo data skipped");
     return;
   }
-  const publisher = availability ?? createAvailabilityPublisher(loadConfig(), log);
+  const publisher = availability ?? createAvailabilityPublisher(config, log);
   try {
     const deps = { prisma, availability: publisher, log };
     for (const product of DEMO_PRODUCTS) {

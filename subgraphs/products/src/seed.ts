@@ -3,7 +3,7 @@
 // locally by sharp (nothing is downloaded) and stored through the same pipeline as an upload.
 import { randomUUID } from "node:crypto";
 import sharp from "sharp";
-import { loadConfig } from "../../../lib/config.js";
+import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 import { DEMO_CATEGORIES, DEMO_PRODUCTS } from "../../../scripts/demo-catalog.js";
@@ -26,8 +26,7 @@ function demoPicture(index: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-async function seedPictures(prisma: PrismaClient, products: { id: string; name: string }[]): Promise<number> {
-  const config = loadConfig();
+async function seedPictures(prisma: PrismaClient, config: Config, products: { id: string; name: string }[]): Promise<number> {
   const storage = new LocalDiskStorage(config.uploads.storageDir);
   const limits = { maxBytes: config.uploads.maxBytes, maxPixels: config.uploads.maxPixels };
   const rows = [];
@@ -42,7 +41,7 @@ async function seedPictures(prisma: PrismaClient, products: { id: string; name: 
   return rows.length;
 }
 
-export async function seed(prisma: PrismaClient, log: Pick<Logger, "info">): Promise<void> {
+export async function seed(prisma: PrismaClient, log: Pick<Logger, "info">, config: Config): Promise<void> {
   if ((await prisma.product.count()) > 0) {
     log.info("products: catalog is not empty, demo data skipped");
     return;
@@ -85,6 +84,6 @@ export async function seed(prisma: PrismaClient, log: Pick<Logger, "info">): Pro
     });
     await tx.product.createMany({ data: products, skipDuplicates: true });
   });
-  const pictures = await seedPictures(prisma, products);
+  const pictures = await seedPictures(prisma, config, products);
   log.info(`products: seeded ${DEMO_CATEGORIES.length} categories, ${products.length} products and ${pictures} pictures`);
 }

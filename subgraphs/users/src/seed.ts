@@ -2,20 +2,23 @@
 // kept in a git-ignored file so every start can print them.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/users/__generated__/client.js";
 import { createCustomer, generatePassword, makeAdmin } from "./users.js";
 
-export const DEMO_CREDENTIALS_FILE = ".secrets/demo-credentials.json";
+/** Beside the development signing keys (git-ignored `.secrets/` unless JWT_KEY_FILE says otherwise). */
+export const demoCredentialsFile = (config: Config) => path.join(path.dirname(config.jwt.keyFile), "demo-credentials.json");
 
-export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
+export async function seed(prisma: PrismaClient, log: Logger, config: Config): Promise<void> {
   if ((await prisma.user.count()) > 0) return;
   const admin = await makeAdmin(prisma, "admin@shopgraph.dev", "Demo Admin");
   const customerPassword = generatePassword();
   await createCustomer(prisma, "customer@shopgraph.dev", "Demo Customer", customerPassword);
-  mkdirSync(path.dirname(DEMO_CREDENTIALS_FILE), { recursive: true });
+  const file = demoCredentialsFile(config);
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(
-    DEMO_CREDENTIALS_FILE,
+    file,
     JSON.stringify([
       { role: "ADMIN", email: "admin@shopgraph.dev", password: admin.generatedPassword },
       { role: "CUSTOMER", email: "customer@shopgraph.dev", password: customerPassword },
