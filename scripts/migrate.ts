@@ -1,8 +1,7 @@
 // Creates missing databases, applies migrations and seeds demo data, without starting anything:
 // the one-shot `migrate` service of docker-compose.yml.
-import { existsSync, readFileSync } from "node:fs";
 import { loadConfigOrExit } from "../lib/config.js";
-import { demoCredentialsFile } from "../subgraphs/users/src/seed.js";
+import { readDemoAccounts } from "../subgraphs/users/src/seed.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, ensureDatabases, migrateAll, seedAll } from "./lib/stack.js";
 
@@ -16,7 +15,7 @@ try {
   log.info("migrations applied");
   if (config.seedDemoData) {
     await seedAll(config, log);
-    if (existsSync(demoCredentialsFile(config))) console.log(`Demo accounts: ${readFileSync(demoCredentialsFile(config), "utf8")}`);
+    for (const account of readDemoAccounts(config)) console.log(`Demo ${account.role}: ${account.email}  password: ${account.password}`);
   }
 } catch (error) {
   console.error(error instanceof DependencyUnavailableError ? error.message : error);

@@ -1,11 +1,10 @@
 // `npm start`: one command from a fresh clone to a running supergraph.
-import { existsSync, readFileSync } from "node:fs";
 import { loadConfigOrExit } from "../lib/config.js";
 import { ensureDevKeyFile } from "../lib/auth.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, checkRedis, ensureDatabases, migrateAll, seedAll, startStack } from "./lib/stack.js";
 import { runningServices, stopAll } from "./lib/processes.js";
-import { demoCredentialsFile } from "../subgraphs/users/src/seed.js";
+import { readDemoAccounts } from "../subgraphs/users/src/seed.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("start", config.logLevel);
@@ -57,10 +56,8 @@ async function main() {
     `shopgraph is running. Router: ${config.router.publicUrl}` + (config.isProduction ? "" : "  (open it in a browser for Apollo Sandbox)"),
     `Health: ${config.router.publicUrl.replace(/\/graphql$/, "")}/health  Ready: .../ready  Metrics: .../metrics`,
   ];
-  if (existsSync(demoCredentialsFile(config))) {
-    const demo = JSON.parse(readFileSync(demoCredentialsFile(config), "utf8")) as { role: string; email: string; password: string }[];
-    lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
-  }
+  const demo = readDemoAccounts(config);
+  if (demo.length > 0) lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
   lines.push("Press Ctrl-C to stop.", "");
   console.log(lines.join("\n"));
 }

@@ -3,7 +3,7 @@
 // zero, and demo accounts; seeding twice changes nothing.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SUBGRAPH_NAMES, type Config } from "../lib/config.js";
@@ -14,7 +14,7 @@ import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__
 import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
 import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
 import { verifyPassword } from "../subgraphs/users/src/passwords.js";
-import { demoCredentialsFile } from "../subgraphs/users/src/seed.js";
+import { readDemoAccounts } from "../subgraphs/users/src/seed.js";
 import { config as runConfig } from "./support/client.js";
 
 const workDir = mkdtempSync(path.join(tmpdir(), "shopgraph-seed-"));
@@ -88,7 +88,7 @@ describe("demo seed", () => {
   });
 
   it("creates an admin and a customer whose printed passwords work", async () => {
-    const accounts = JSON.parse(readFileSync(demoCredentialsFile(config), "utf8")) as { role: string; email: string; password: string }[];
+    const accounts = readDemoAccounts(config);
     assert.deepEqual(accounts.map((a) => a.role).sort(), ["ADMIN", "CUSTOMER"]);
     for (const account of accounts) {
       const user = await users.user.findUniqueOrThrow({ where: { email: account.email } });

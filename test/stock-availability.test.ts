@@ -34,23 +34,31 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
   assert.fail(`${what} did not happen within ${timeoutMs} ms`);
 }
 
+async function createActiveProduct(name: string, priceAmount: number): Promise<string> {
+  const created = await gqlOk(
+    `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
+    { i: { name, priceAmount, status: "ACTIVE" } },
+    { token: admin.token },
+  );
+  return created.createProduct.id;
+}
+
+async function restock(productId: string, units: number): Promise<void> {
+  await gqlOk(
+    `mutation($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d, reason: RESTOCK) { __typename } }`,
+    { p: productId, d: units },
+    { token: admin.token },
+  );
+}
+
 describe("inStock filter across subgraphs", () => {
   it("follows restocks and sell-outs in inventory", async () => {
     const name = `Lantern ${Date.now().toString(36)}`;
-    const created = await gqlOk(
-      `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
-      { i: { name, priceAmount: 2500, status: "ACTIVE" } },
-      { token: admin.token },
-    );
-    const id = created.createProduct.id;
+    const id = await createActiveProduct(name, 2500);
     assert.deepEqual(await idsWhere(name, true), [], "no stock yet");
     assert.deepEqual(await idsWhere(name, false), [id]);
 
-    await gqlOk(
-      `mutation($p: ID!) { adjustStock(productId: $p, delta: 3, reason: RESTOCK) { __typename } }`,
-      { p: id },
-      { token: admin.token },
-    );
+    await restock(id, 3);
     const restockMs = await eventually(
       async () => (await idsWhere(name, true)).includes(id),
       "the restock reaching the products read model",
@@ -65,17 +73,8 @@ describe("inStock filter across subgraphs", () => {
 
   it("applies a republished event after the read model was rebuilt, even with a version seen before", async () => {
     const name = `Kettle ${Date.now().toString(36)}`;
-    const created = await gqlOk(
-      `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
-      { i: { name, priceAmount: 3900, status: "ACTIVE" } },
-      { token: admin.token },
-    );
-    const id = created.createProduct.id;
-    await gqlOk(
-      `mutation($p: ID!) { adjustStock(productId: $p, delta: 2, reason: RESTOCK) { __typename } }`,
-      { p: id },
-      { token: admin.token },
-    );
+    const id = await createActiveProduct(name, 3900);
+    await restock(id, 2);
     await eventually(async () => (await idsWhere(name, true)).includes(id), "the restock reaching the read model");
 
     const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.products.databaseUrl, 1) });

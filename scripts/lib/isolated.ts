@@ -31,10 +31,6 @@ export interface IsolatedStack {
   tearDown(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
-/**
- * Sets process.env for an isolated run (so child processes and `loadConfig()` agree), prepares the
- * databases and starts everything. `overrides` are extra settings, e.g. smaller rate limits.
- */
 /** Settings for running the stack with NODE_ENV=production: keys from the environment, explicit origins. */
 export function productionSettings(): Record<string, string> {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -46,6 +42,10 @@ export function productionSettings(): Record<string, string> {
   };
 }
 
+/**
+ * Sets process.env for an isolated run (so child processes and `loadConfig()` agree), prepares the
+ * databases and starts everything. `overrides` are extra settings, e.g. smaller rate limits.
+ */
 export async function startIsolatedStack(
   kind: string,
   log: Logger,

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
+import { isUuid } from "../../../lib/loaders.js";
 import type { PrismaClient, StockLevel, StockMovement } from "../../../prisma/inventory/__generated__/client.js";
 import type { AvailabilityPublisher } from "./availability.js";
 
@@ -18,9 +19,6 @@ export interface InventoryLoaders {
   /** The latest `first` movements of each product, newest first. */
   movements(first: number): DataLoader<string, StockMovement[]>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export function createLoaders(prisma: PrismaClient): InventoryLoaders {
   const stockLevel = new DataLoader<string, StockLevel | null>(async (productIds) => {

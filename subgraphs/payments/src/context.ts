@@ -1,6 +1,6 @@
 import type DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
-import { byId, groupedBy } from "../../../lib/loaders.js";
+import { byId, groupedBy, isUuid } from "../../../lib/loaders.js";
 import type { Payment, PrismaClient } from "../../../prisma/payments/__generated__/client.js";
 
 export interface PaymentsContext extends BaseContext {
@@ -11,8 +11,6 @@ export interface PaymentsContext extends BaseContext {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createLoaders(prisma: PrismaClient): PaymentsContext["loaders"] {
   return {
     paymentById: byId((ids) => prisma.payment.findMany({ where: { id: { in: ids } } })),
@@ -21,7 +19,7 @@ export function createLoaders(prisma: PrismaClient): PaymentsContext["loaders"] 
       // Order references come from clients through the router: skip ids that cannot be uuids.
       (orderIds) =>
         prisma.payment.findMany({
-          where: { orderId: { in: orderIds.filter((id) => UUID.test(id)) } },
+          where: { orderId: { in: orderIds.filter(isUuid) } },
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         }),
     ),

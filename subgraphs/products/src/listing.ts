@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Viewer } from "../../../lib/auth.js";
 import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
+import { isUuid } from "../../../lib/loaders.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -76,8 +77,6 @@ interface Keyset {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function encodeProductCursor(order: ProductOrder, key: string, id: string): string {
   return encodeCursor([order.field, order.direction, key, id]);
 }
@@ -86,7 +85,7 @@ export function encodeProductCursor(order: ProductOrder, key: string, id: string
 export function decodeProductCursor(cursor: string, order: ProductOrder, field = "after"): Keyset {
   const parts = decodeCursor(cursor, field);
   const [sortField, direction, key, id] = parts;
-  if (parts.length !== 4 || typeof key !== "string" || typeof id !== "string" || !UUID.test(id)) {
+  if (parts.length !== 4 || typeof key !== "string" || typeof id !== "string" || !isUuid(id)) {
     throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", field);
   }
   if (sortField !== order.field || direction !== order.direction) {
@@ -301,7 +300,7 @@ async function categoryPages(
   const size = pageSize(first);
   const order = NEWEST_FIRST;
   const cursor = after ? decodeProductCursor(after, order) : null;
-  const ids = [...new Set(categoryIds.filter((id) => UUID.test(id)))];
+  const ids = [...new Set(categoryIds.filter(isUuid))];
   const rows =
     ids.length === 0
       ? []

@@ -1,5 +1,5 @@
 import type { ProductResolvers } from "../__generated__/resolvers-types.js";
-import { isUuid } from "../context.js";
+import { isUuid } from "../../../../lib/loaders.js";
 import * as inventory from "../inventory.js";
 
 export const Product: ProductResolvers = {
