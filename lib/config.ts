@@ -67,6 +67,14 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).default("shopgraph"),
   JWT_AUDIENCE: z.string().min(1).default("shopgraph-api"),
   JWT_TTL_SECONDS: positiveInt.default(3600),
+  SUBGRAPH_SECRET: z
+    .string()
+    .trim()
+    // 32 random bytes are 43 base64url characters; a long but repetitive value is no secret either.
+    .min(43, "must be at least 43 characters (32 random bytes), e.g. from `openssl rand -base64 32`")
+    .refine((value) => new Set(value).size >= 16, "looks too regular to be random; use `openssl rand -base64 32`")
+    .optional(),
+  SUBGRAPH_SECRET_FILE: z.string().min(1).default(".secrets/subgraph-secret"),
   CORS_ORIGINS: z.string().default("*"),
   TRUST_PROXY: z.string().default("false"),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
@@ -106,6 +114,8 @@ export interface Config {
     audience: string;
     ttlSeconds: number;
   };
+  /** The secret the router and subgraphs sign service assertions with (lib/serviceAuth.ts). */
+  serviceAuth: { secret?: string; secretFile: string };
   cors: { origins: "*" | string[] };
   trustProxy: string | boolean | number;
   rateLimit: { windowSeconds: number; ipMax: number; userMax: number; authMax: number };
@@ -142,6 +152,9 @@ function parseTrustProxy(value: string): string | boolean | number {
   return value; // e.g. "loopback" or a comma-separated list of subnets, as Express accepts.
 }
 
+/** Never echoed in configuration errors (they end up in logs). */
+const SECRET_SETTINGS = new Set(["SUBGRAPH_SECRET", "JWT_PRIVATE_KEY"]);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -149,7 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => {
         const key = String(issue.path[0]);
         const value = env[key];
-        return `${key}: ${issue.message}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}`;
+        const shown = value === undefined || SECRET_SETTINGS.has(key) ? "" : ` (got ${JSON.stringify(value)})`;
+        return `${key}: ${issue.message}${shown}`;
       }),
     );
   }
@@ -172,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const isProduction = e.NODE_ENV === "production";
   if (isProduction && !e.JWT_PUBLIC_KEY) problems.push("JWT_PUBLIC_KEY: required in production (SPKI PEM of the Ed25519 signing key)");
+  if (isProduction && !e.SUBGRAPH_SECRET) problems.push("SUBGRAPH_SECRET: required in production (e.g. `openssl rand -base64 32`)");
   if (isProduction && e.CORS_ORIGINS === "*") problems.push("CORS_ORIGINS: list the allowed origins in production, '*' is for development");
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -191,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: e.JWT_AUDIENCE,
       ttlSeconds: e.JWT_TTL_SECONDS,
     },
+    serviceAuth: { secret: e.SUBGRAPH_SECRET, secretFile: e.SUBGRAPH_SECRET_FILE },
     cors: {
       origins:
         e.CORS_ORIGINS.trim() === "*"

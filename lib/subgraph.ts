@@ -16,9 +16,12 @@ import { EXPECTED_ERROR_CODES } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { asyncHandler, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "./http.js";
 import { registry } from "./metrics.js";
+import { SERVICE_HEADER, loadServiceSecret, verifyServiceAssertion, type ServiceName } from "./serviceAuth.js";
 
 export interface BaseContext {
   viewer: Viewer | null;
+  /** The shopgraph service that sent the request ("router" or a subgraph), from its signed assertion. */
+  caller: ServiceName;
   requestId: string;
   log: Logger;
 }
@@ -50,7 +53,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function maskingPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+export function maskingPlugin<TContext extends Pick<BaseContext, "log">>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
@@ -75,10 +78,39 @@ export function formatErrorFor(isProduction: boolean) {
   };
 }
 
+/**
+ * Everything but /health and /metrics needs a valid service assertion (lib/serviceAuth.ts): a subgraph
+ * answers the router and other shopgraph services only. The caller is kept in `res.locals.caller`.
+ */
+export function requireServiceAssertion(secret: string, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers[SERVICE_HEADER];
+    const check = verifyServiceAssertion(secret, typeof header === "string" ? header : undefined);
+    if (check.ok) {
+      res.locals.caller = check.caller;
+      return next();
+    }
+    if (check.reason !== "missing")
+      logger.warn({ reason: check.reason, requestId: req.id }, "refused a request with a bad service assertion");
+    res.status(401).json({
+      errors: [
+        {
+          message:
+            check.reason === "missing"
+              ? "This subgraph answers shopgraph's router and services only; send requests to the router."
+              : "The service assertion is not valid or has expired.",
+          extensions: { code: "UNAUTHENTICATED" },
+        },
+      ],
+    });
+  };
+}
+
 export async function createSubgraphServer<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningServer> {
   const { name, config } = options;
   const logger = createLogger(name, config.logLevel);
   const keys = await loadSigningKeys(config);
+  const serviceSecret = loadServiceSecret(config);
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(options.schemaPath, "utf8")),
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
@@ -120,14 +152,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
       res.type(registry.contentType).send(await registry.metrics());
     }),
   );
+  // Metrics stay open (counters and process figures, no data) so Prometheus can scrape subgraphs directly.
+  app.use(requireServiceAssertion(serviceSecret, logger));
   options.configureApp?.(app);
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
     ...(options.beforeGraphQL ?? []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const requestId = String(req.id ?? "");
+        const caller = res.locals.caller as ServiceName;
         const log = logger.child({ requestId });
         let viewer: Viewer | null;
         try {
@@ -138,7 +173,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
           }
           throw error;
         }
-        return options.createContext({ viewer, requestId, log });
+        return options.createContext({ viewer, caller, requestId, log });
       },
     }),
   );

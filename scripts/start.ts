@@ -1,6 +1,7 @@
 // `npm start`: one command from a fresh clone to a running supergraph.
 import { loadConfigOrExit } from "../lib/config.js";
 import { ensureDevKeyFile } from "../lib/auth.js";
+import { ensureServiceSecretFile } from "../lib/serviceAuth.js";
 import { createLogger } from "../lib/logger.js";
 import { DependencyUnavailableError, checkPostgres, checkRedis, ensureDatabases, migrateAll, seedAll, startStack } from "./lib/stack.js";
 import { runningServices, stopAll } from "./lib/processes.js";
@@ -39,6 +40,7 @@ async function main() {
   log.info("applying migrations");
   await migrateAll(config);
   if (!config.jwt.publicKeyPem) await ensureDevKeyFile(config.jwt.keyFile);
+  if (!config.serviceAuth.secret) ensureServiceSecretFile(config.serviceAuth.secretFile);
   if (config.seedDemoData) await seedAll(config, log);
 
   const stack = await startStack(config, process.env, (_service, line) => process.stdout.write(`${line}\n`));

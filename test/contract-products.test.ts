@@ -2,7 +2,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { createAdmin, gqlOk, subgraphUrl, type Account } from "./support/client.js";
+import { createAdmin, gqlOk, registerCustomer, subgraphUrl, type Account } from "./support/client.js";
 
 const ENTITIES = `query($r: [_Any!]!) {
   _entities(representations: $r) {
@@ -73,6 +73,17 @@ describe("Product and Category entities (products subgraph)", () => {
       },
       null,
     ]);
+  });
+
+  it("resolves a DRAFT product for administrators only", async () => {
+    const draft = await create(CREATE_PRODUCT, { name: `Contract Draft ${tag}`, priceAmount: 700 });
+    const r = [{ __typename: "Product", id: draft.id }];
+    const anonymous = await gqlOk(ENTITIES, { r }, { url: subgraphUrl("products") });
+    assert.deepEqual(anonymous._entities, [null]);
+    const customer = await registerCustomer();
+    assert.deepEqual((await gqlOk(ENTITIES, { r }, { url: subgraphUrl("products"), token: customer.token }))._entities, [null]);
+    const byAdmin = await gqlOk(ENTITIES, { r }, { url: subgraphUrl("products"), token: admin.token });
+    assert.equal(byAdmin._entities[0].status, "DRAFT");
   });
 
   it("resolves Category references with their place in the tree", async () => {

@@ -1,7 +1,7 @@
 // Federation contract: the users subgraph resolves User references by key.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createAdmin, expectError, gql, gqlOk, registerCustomer, subgraphUrl } from "./support/client.js";
+import { createAdmin, gql, gqlOk, registerCustomer, subgraphUrl } from "./support/client.js";
 
 const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name email role } } }`;
 
@@ -32,6 +32,31 @@ describe("User entity (users subgraph)", () => {
     const a = await registerCustomer();
     const own = await gqlOk(ENTITIES, { r: [{ __typename: "User", id: a.id }] }, { url: subgraphUrl("users"), token: a.token });
     assert.equal(own._entities[0].email, a.email);
-    expectError(await gql(ENTITIES, { r: [{ __typename: "User", id: a.id }] }, { url: subgraphUrl("users") }), "FORBIDDEN");
+  });
+
+  it("resolves a user for the user themself and administrators only: nobody else learns names or roles", async () => {
+    const a = await registerCustomer("Private A");
+    const b = await registerCustomer("Private B");
+    const admin = await createAdmin();
+    const NAMES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name role createdAt } } }`;
+    const r = [
+      { __typename: "User", id: admin.id },
+      { __typename: "User", id: a.id },
+    ];
+    const anonymous = await gql(NAMES, { r }, { url: subgraphUrl("users") });
+    assert.equal(anonymous.errors, undefined);
+    assert.deepEqual(anonymous.data._entities, [null, null]);
+    const other = await gqlOk(NAMES, { r }, { url: subgraphUrl("users"), token: b.token });
+    assert.deepEqual(other._entities, [null, null]);
+    const self = await gqlOk(NAMES, { r }, { url: subgraphUrl("users"), token: a.token });
+    assert.deepEqual(
+      self._entities.map((u: { name: string } | null) => u?.name ?? null),
+      [null, "Private A"],
+    );
+    const byAdmin = await gqlOk(NAMES, { r }, { url: subgraphUrl("users"), token: admin.token });
+    assert.deepEqual(
+      byAdmin._entities.map((u: { role: string } | null) => u?.role),
+      ["ADMIN", "CUSTOMER"],
+    );
   });
 });

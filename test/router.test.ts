@@ -115,6 +115,7 @@ describe("production mode", () => {
     const { createRouter } = await import("../router/src/server.js");
     const { config } = await import("./support/client.js");
     const { createPublicKey } = await import("node:crypto");
+    const { loadServiceSecret } = await import("../lib/serviceAuth.js");
     const keys = JSON.parse(readFileSync(config.jwt.keyFile, "utf8")) as { publicJwk: object };
     const publicKeyPem = String(createPublicKey({ key: keys.publicJwk, format: "jwk" } as never).export({ type: "spki", format: "pem" }));
     const router = await createRouter({
@@ -123,6 +124,8 @@ describe("production mode", () => {
       isProduction: true,
       logLevel: "warn",
       jwt: { ...config.jwt, publicKeyPem },
+      // Production takes the secret from SUBGRAPH_SECRET only: hand it this run's.
+      serviceAuth: { ...config.serviceAuth, secret: loadServiceSecret(config) },
     });
     try {
       const url = `http://127.0.0.1:${await router.listen(0)}/graphql`;

@@ -3,10 +3,12 @@
 import { Readable } from "node:stream";
 import type { RequestHandler } from "express";
 import { asyncHandler } from "../../lib/http.js";
+import { SERVICE_HEADER, signServiceAssertion } from "../../lib/serviceAuth.js";
 
 const FORWARDED_HEADERS = ["content-type", "content-length", "cache-control", "etag", "last-modified"];
 
-export function proxyAssets(assetsBaseUrl: string): RequestHandler {
+/** Products answers the router only (lib/serviceAuth.ts): the proxy signs each fetch as the router. */
+export function proxyAssets(assetsBaseUrl: string, serviceSecret: string): RequestHandler {
   return asyncHandler(async (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.status(405).end();
@@ -14,7 +16,10 @@ export function proxyAssets(assetsBaseUrl: string): RequestHandler {
     }
     const upstream = await fetch(`${assetsBaseUrl}${req.url}`, {
       method: req.method,
-      headers: req.headers["if-none-match"] ? { "if-none-match": String(req.headers["if-none-match"]) } : {},
+      headers: {
+        [SERVICE_HEADER]: signServiceAssertion(serviceSecret, "router"),
+        ...(req.headers["if-none-match"] ? { "if-none-match": String(req.headers["if-none-match"]) } : {}),
+      },
       signal: AbortSignal.timeout(10_000),
     }).catch(() => null);
     if (!upstream) {

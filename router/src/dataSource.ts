@@ -4,6 +4,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@
 import type { Fetcher } from "@apollo/utils.fetcher";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { REQUEST_ID_HEADER } from "../../lib/http.js";
+import { SERVICE_HEADER, signServiceAssertion } from "../../lib/serviceAuth.js";
 import { subgraphFetchDuration } from "./metrics.js";
 import type { RouterContext } from "./context.js";
 import { findUploads, sendMultipart } from "./uploads.js";
@@ -14,6 +15,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     url: string,
     private readonly timeoutMs: number,
     private readonly maxUploadBytes: number,
+    /** Signs every request as the router's (lib/serviceAuth.ts): subgraphs answer nobody else. */
+    private readonly serviceSecret: string,
   ) {
     super({
       url,
@@ -23,6 +26,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    request.http?.headers.set(SERVICE_HEADER, signServiceAssertion(this.serviceSecret, "router"));
     // Context is empty for the gateway's own requests (none today, but keep them anonymous).
     if (context?.authorization) request.http?.headers.set("authorization", context.authorization);
     if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -46,7 +50,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     uploads: ReturnType<typeof findUploads>,
   ): Promise<GatewayGraphQLResponse> {
     const { context, request } = options;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { [SERVICE_HEADER]: signServiceAssertion(this.serviceSecret, "router") };
     if (context?.authorization) headers.authorization = context.authorization;
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
     return (await sendMultipart({

@@ -20,6 +20,7 @@ import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib
 import { createLogger } from "../../lib/logger.js";
 import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
 import { registry } from "../../lib/metrics.js";
+import { loadServiceSecret } from "../../lib/serviceAuth.js";
 import { formatErrorFor, maskingPlugin } from "../../lib/subgraph.js";
 import { SubgraphDataSource } from "./dataSource.js";
 import { createRateLimits, type RateLimits } from "./rateLimit.js";
@@ -98,6 +99,7 @@ export interface Router {
 export async function createRouter(config: Config, supergraphSdl = readFileSync(SUPERGRAPH_PATH, "utf8")): Promise<Router> {
   const logger = createLogger("router", config.logLevel);
   const { publicKey } = await loadSigningKeys(config);
+  const serviceSecret = loadServiceSecret(config);
   // Fail fast instead of queueing commands while Redis is away; the limiter then uses its in-memory fallback.
   const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on("error", (error) => logger.warn({ err: error }, "redis error"));
@@ -116,7 +118,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new SubgraphDataSource(name, subgraphUrl(name) ?? url!, config.subgraphTimeoutMs, config.uploads.maxBytes),
+      new SubgraphDataSource(name, subgraphUrl(name) ?? url!, config.subgraphTimeoutMs, config.uploads.maxBytes, serviceSecret),
   });
 
   const app = express();
@@ -181,7 +183,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     }),
   );
 
-  app.use("/assets", proxyAssets(config.subgraphs.products.url.replace(/\/graphql\/?$/, "/assets")));
+  app.use("/assets", proxyAssets(config.subgraphs.products.url.replace(/\/graphql\/?$/, "/assets"), serviceSecret));
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {
     try {

@@ -8,6 +8,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { SUBGRAPH_NAMES, loadConfig, type Config } from "../../lib/config.js";
 import { ensureDevKeyFile } from "../../lib/auth.js";
+import { ensureServiceSecretFile } from "../../lib/serviceAuth.js";
 import type { Logger } from "../../lib/logger.js";
 import { checkPostgres, checkRedis, dropDatabases, ensureDatabases, migrateAll, seedAll, startStack, type RunningStack } from "./stack.js";
 
@@ -39,6 +40,7 @@ export function productionSettings(): Record<string, string> {
     JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
     CORS_ORIGINS: "http://localhost:3000",
+    SUBGRAPH_SECRET: randomBytes(32).toString("base64url"),
   };
 }
 
@@ -61,6 +63,7 @@ export async function startIsolatedStack(
     HOST: "127.0.0.1",
     REDIS_PREFIX: `shopgraph-${kind}-${runId}`,
     JWT_KEY_FILE: path.join(workDir, "jwt-keys.json"),
+    SUBGRAPH_SECRET_FILE: path.join(workDir, "subgraph-secret"),
     TRUST_PROXY: "loopback",
     SEED_DEMO_DATA: "false",
     STORAGE_DIR: path.join(workDir, "storage"),
@@ -84,6 +87,7 @@ export async function startIsolatedStack(
     delete process.env.JWT_PRIVATE_KEY;
     delete process.env.JWT_PUBLIC_KEY;
   }
+  if (!overrides.SUBGRAPH_SECRET) delete process.env.SUBGRAPH_SECRET;
   delete process.env.PUBLIC_ASSET_URL;
   Object.assign(process.env, env);
 
@@ -122,6 +126,7 @@ export async function startIsolatedStack(
     databasesCreated = true;
     await migrateAll(config);
     if (!config.jwt.publicKeyPem) await ensureDevKeyFile(config.jwt.keyFile);
+    if (!config.serviceAuth.secret) ensureServiceSecretFile(config.serviceAuth.secretFile);
     if (options.seed) await seedAll(config, log);
     stack = await startStack(config, process.env, (service, line) => serviceLog.write(`[${service}] ${line}\n`));
     log.info(`stack is up (router ${config.router.publicUrl}); service logs: ${logFile}`);

@@ -2,7 +2,8 @@
 // and ready-made accounts. `npm test` (scripts/test.ts) starts the stack and sets these variables.
 import assert from "node:assert/strict";
 import { randomInt, randomUUID } from "node:crypto";
-import { loadConfig, type SubgraphName } from "../../lib/config.js";
+import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from "../../lib/config.js";
+import { SERVICE_HEADER, loadServiceSecret, signServiceAssertion, type ServiceName } from "../../lib/serviceAuth.js";
 import { prismaAdapter } from "../../lib/database.js";
 import { PrismaClient as UsersPrisma } from "../../prisma/users/__generated__/client.js";
 import { makeAdmin } from "../../subgraphs/users/src/users.js";
@@ -11,6 +12,17 @@ export const config = loadConfig();
 export const ROUTER_URL = process.env.ROUTER_URL ?? config.router.publicUrl;
 export const routerBase = ROUTER_URL.replace(/\/graphql$/, "");
 export const subgraphUrl = (name: SubgraphName) => config.subgraphs[name].url;
+
+/** A valid service assertion, read from the run's secret the way the processes read it. */
+export function serviceHeaders(caller: ServiceName = "router"): Record<string, string> {
+  return { [SERVICE_HEADER]: signServiceAssertion(loadServiceSecret(config), caller) };
+}
+
+/** Requests straight to a subgraph (not its /health) sign as the router, as the router would. */
+function isSubgraphUrl(url: string): boolean {
+  const origin = new URL(url).origin;
+  return SUBGRAPH_NAMES.some((name) => new URL(config.subgraphs[name].url).origin === origin);
+}
 
 /**
  * A client address from the IPv6 documentation prefix, sent as X-Forwarded-For (the test router
@@ -49,11 +61,13 @@ export async function gql<T = any>(
   variables: Record<string, unknown> = {},
   options: RequestOptions = {},
 ): Promise<GraphQLResult<T>> {
-  const response = await fetch(options.url ?? ROUTER_URL, {
+  const url = options.url ?? ROUTER_URL;
+  const response = await fetch(url, {
     method: "POST",
     headers: {
       "content-type": "application/json",
       "x-forwarded-for": options.ip ?? fileIp,
+      ...(isSubgraphUrl(url) ? serviceHeaders() : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
@@ -64,7 +78,7 @@ export async function gql<T = any>(
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new Error(`Expected JSON from ${options.url ?? ROUTER_URL}, got ${response.status}: ${text.slice(0, 500)}`);
+    throw new Error(`Expected JSON from ${url}, got ${response.status}: ${text.slice(0, 500)}`);
   }
   return { status: response.status, headers: response.headers, data: body.data as T, errors: body.errors };
 }

@@ -57,9 +57,15 @@ async function findByIdOrSlug(ctx: ProductsContext, { id, slug }: { id?: string 
   return ctx.prisma.product.findUnique({ where: { slug: slug! } });
 }
 
-/** For entity references from other subgraphs: any status, so carts and orders keep resolving archived products. */
-export function productReference(ctx: ProductsContext, id: string): Promise<Product | null> {
-  return ctx.loaders.productById.load(id);
+/**
+ * For entity references from other subgraphs. ACTIVE and ARCHIVED resolve for everyone, so carts and
+ * orders keep showing products that were archived since; DRAFT only for administrators. Nothing a
+ * customer holds can be a draft: only ACTIVE products go into carts, and a product never returns to
+ * DRAFT once published.
+ */
+export async function productReference(ctx: ProductsContext, id: string): Promise<Product | null> {
+  const product = await ctx.loaders.productById.load(id);
+  return product && (product.status !== "DRAFT" || ctx.viewer?.role === "ADMIN") ? product : null;
 }
 
 async function requireProduct(ctx: ProductsContext, id: string): Promise<Product> {

@@ -156,6 +156,17 @@ export async function setUserRole(ctx: UsersContext, userId: string, role: Role)
   );
 }
 
+/**
+ * For entity references from other subgraphs (a cart's or an order's customer): the user themself and
+ * administrators only, who are the only ones those subgraphs show a customer to. Anyone else gets null,
+ * so nobody can learn names, roles or account ages (and spot the administrators) by id.
+ */
+export async function userReference(ctx: UsersContext, id: string): Promise<User | null> {
+  const viewer = ctx.viewer;
+  if (!viewer || (viewer.userId !== id && viewer.role !== "ADMIN")) return null;
+  return ctx.loaders.userById.load(id);
+}
+
 /** Who may read a user's email: the user themself and administrators. */
 export function assertCanSeePrivateFields(ctx: UsersContext, user: User): void {
   const viewer = ctx.viewer;

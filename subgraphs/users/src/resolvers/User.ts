@@ -3,7 +3,7 @@ import type { Address } from "../users.js";
 import * as users from "../users.js";
 
 export const User: UserResolvers = {
-  __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),
+  __resolveReference: (reference, ctx) => users.userReference(ctx, reference.id),
   email: (user, _, ctx) => {
     users.assertCanSeePrivateFields(ctx, user);
     return user.email;
