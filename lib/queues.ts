@@ -66,17 +66,35 @@ export interface StockAvailabilityJobData {
 // Duplicates are harmless instead: the consumer ignores anything not newer than what it has.
 
 // ---------------------------------------------------------------------------------------------
+// product-lifecycle: published by the products subgraph after a product is created, changes status
+// or is deleted; consumed by the inventory worker into its KnownProduct table.
+
+export type ProductLifecycleJobName = "created" | "status-changed" | "deleted";
+
+export interface ProductLifecycleJobData {
+  productId: string;
+  /** The product's status after the change; DELETED once it is gone. */
+  status: "DRAFT" | "ACTIVE" | "ARCHIVED" | "DELETED";
+  /** The product's lifecycle version: grows with every event of the product; older events are ignored. */
+  version: number;
+}
+
+// No custom job ids either, for the same reason as availability events.
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every queue and what its jobs carry; `createQueue` and typed workers read it. */
 export interface QueueTypes {
   stock: { name: StockJobName; data: StockJobData; result: StockJobResult };
   "stock-availability": { name: StockAvailabilityJobName; data: StockAvailabilityJobData; result: void };
+  "product-lifecycle": { name: ProductLifecycleJobName; data: ProductLifecycleJobData; result: void };
 }
 export type QueueName = keyof QueueTypes;
 
 export const QUEUE_NAMES = {
   stock: "stock",
   stockAvailability: "stock-availability",
+  productLifecycle: "product-lifecycle",
 } as const satisfies Record<string, QueueName>;
 
 export type TypedQueue<N extends QueueName> = Queue<QueueTypes[N]["data"], QueueTypes[N]["result"], QueueTypes[N]["name"]>;

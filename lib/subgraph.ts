@@ -22,6 +22,8 @@ export interface BaseContext {
   viewer: Viewer | null;
   /** The shopgraph service that sent the request ("router" or a subgraph), from its signed assertion. */
   caller: ServiceName;
+  /** The verified `Authorization` header, to forward on service-to-service calls made for this viewer. */
+  authorization?: string;
   requestId: string;
   log: Logger;
 }
@@ -173,7 +175,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
           }
           throw error;
         }
-        return options.createContext({ viewer, caller, requestId, log });
+        const authorization = viewer ? req.headers.authorization : undefined;
+        return options.createContext({ viewer, caller, authorization, requestId, log });
       },
     }),
   );

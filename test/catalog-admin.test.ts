@@ -166,7 +166,8 @@ describe("catalog administration", () => {
 
 describe("images", () => {
   it("lists a product's images in position order with rendition URLs, and deleting the product removes them", async () => {
-    const product = await createProduct({ name: `Photographed Vase ${tag}`, status: "ACTIVE" });
+    // Never published, so it can be deleted (a published product is archived instead).
+    const product = await createProduct({ name: `Photographed Vase ${tag}`, status: "DRAFT" });
     // Uploads arrive with the image module; here the rows are written as it will write them.
     const images = [
       { position: 1, alt: "Side", width: 1200, height: 900 },
@@ -174,7 +175,7 @@ describe("images", () => {
     ].map((image) => ({ ...image, id: randomUUID(), productId: product.id, storageKey: `products/${product.id}/${randomUUID()}` }));
     await prisma.productImage.createMany({ data: images });
 
-    const listed = (await gqlOk(PRODUCT_IMAGES, { id: product.id })).product.images;
+    const listed = (await gqlOk(PRODUCT_IMAGES, { id: product.id }, asAdmin())).product.images;
     assert.deepEqual(
       listed.map((image: { alt: string }) => image.alt),
       ["Front", "Side"],
@@ -189,7 +190,7 @@ describe("images", () => {
     assert.match(front.huge, new RegExp(`/${key}/1600\\.webp$`));
     assert.match(front.largest, new RegExp(`^https?://.+/${key}/1600\\.webp$`));
     expectError(
-      await gql(`query($id: ID!) { product(id: $id) { images { url(width: 0) } } }`, { id: product.id }),
+      await gql(`query($id: ID!) { product(id: $id) { images { url(width: 0) } } }`, { id: product.id }, asAdmin()),
       "BAD_USER_INPUT",
       "width",
     );

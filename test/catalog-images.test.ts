@@ -29,10 +29,10 @@ before(async () => {
   customer = await registerCustomer();
 });
 
-async function createProduct(): Promise<string> {
+async function createProduct(status: "ACTIVE" | "DRAFT" = "ACTIVE"): Promise<string> {
   const data = await gqlOk(
     `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-    { input: { name: `Camera ${Date.now()}`, priceAmount: 19900, status: "ACTIVE" } },
+    { input: { name: `Camera ${Date.now()}`, priceAmount: 19900, status } },
     { token: admin.token },
   );
   return data.createProduct.id;
@@ -191,7 +191,8 @@ describe("uploading a product image", () => {
 
 describe("managing product images", () => {
   it("reorders, deletes one image with its files, and deletes all files with the product", async () => {
-    const productId = await createProduct();
+    // Never published, so it can be deleted (a published product is archived instead).
+    const productId = await createProduct("DRAFT");
     const ids: string[] = [];
     for (const colour of ["#f00", "#0f0", "#00f"]) {
       const png = await sharp({ create: { width: 40, height: 40, channels: 3, background: colour } })

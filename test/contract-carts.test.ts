@@ -17,6 +17,7 @@ import {
   type Account,
 } from "./support/client.js";
 import { forgedToken } from "./support/tokens.js";
+import { activeProduct } from "./support/catalog.js";
 
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
 after(() => prisma.$disconnect());
@@ -151,7 +152,7 @@ describe("cart mutations (through the router)", () => {
 
   test("addToCart creates the cart and adds up repeated additions", async () => {
     const customer = await registerCustomer();
-    const product = randomUUID();
+    const product = await activeProduct();
     const first = (await gqlOk<{ addToCart: CartView }>(ADD_ONE, { productId: product }, { token: customer.token })).addToCart;
     assert.equal(first.customer.id, customer.id);
     assert.equal(quantityOf(first, product), 1);
@@ -165,7 +166,7 @@ describe("cart mutations (through the router)", () => {
 
   test("concurrent additions to one cart are all counted", async () => {
     const customer = await registerCustomer();
-    const product = randomUUID();
+    const product = await activeProduct();
     await Promise.all(Array.from({ length: 8 }, () => gqlOk(ADD, { productId: product, quantity: 2 }, { token: customer.token })));
     const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
     assert.equal(quantityOf(mine, product), 16);
@@ -174,8 +175,8 @@ describe("cart mutations (through the router)", () => {
 
   test("updateCartItem sets the quantity, adds a missing product, and removes at 0", async () => {
     const customer = await registerCustomer();
-    const kept = randomUUID();
-    const removed = randomUUID();
+    const kept = await activeProduct();
+    const removed = await activeProduct();
     await gqlOk(ADD, { productId: kept, quantity: 2 }, { token: customer.token });
     let cart = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { productId: kept, quantity: 7 }, { token: customer.token }))
       .updateCartItem;
@@ -192,7 +193,7 @@ describe("cart mutations (through the router)", () => {
 
   test("clearCart empties the cart but keeps it", async () => {
     const customer = await registerCustomer();
-    const added = (await gqlOk<{ addToCart: CartView }>(ADD, { productId: randomUUID(), quantity: 3 }, { token: customer.token }))
+    const added = (await gqlOk<{ addToCart: CartView }>(ADD, { productId: await activeProduct(), quantity: 3 }, { token: customer.token }))
       .addToCart;
     const cleared = (await gqlOk<{ clearCart: CartView }>(CLEAR, {}, { token: customer.token })).clearCart;
     assert.equal(cleared.id, added.id);
@@ -203,7 +204,7 @@ describe("cart mutations (through the router)", () => {
 
   test("two mutations in one operation each return the cart as it is after them", async () => {
     const customer = await registerCustomer();
-    const product = randomUUID();
+    const product = await activeProduct();
     const data = await gqlOk(
       `mutation($p: ID!) { a: addToCart(productId: $p, quantity: 2) { totalQuantity } b: addToCart(productId: $p, quantity: 3) { totalQuantity } }`,
       { p: product },
@@ -214,7 +215,7 @@ describe("cart mutations (through the router)", () => {
 
   test("quantities outside 1..99 are BAD_USER_INPUT naming the field, and change nothing", async () => {
     const customer = await registerCustomer();
-    const product = randomUUID();
+    const product = await activeProduct();
     await gqlOk(ADD, { productId: product, quantity: 90 }, { token: customer.token });
     for (const quantity of [0, -1, 100]) {
       expectError(await gql(ADD, { productId: product, quantity }, { token: customer.token }), "BAD_USER_INPUT", "quantity");

@@ -3,6 +3,7 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createAdmin, expectError, gql, gqlOk, registerCustomer, subgraphUrl, type Account } from "./support/client.js";
+import { activeProduct } from "./support/catalog.js";
 
 const ENTITIES = `
   query($r: [_Any!]!) {
@@ -41,7 +42,7 @@ async function inventoryQueries(): Promise<number> {
 
 describe("Product entity (inventory subgraph)", () => {
   it("resolves references in order: stocked, never stocked, and null for malformed ids", async () => {
-    const [stocked, unknown] = [randomUUID(), randomUUID()];
+    const [stocked, unknown] = [await activeProduct(), randomUUID()];
     await restock(stocked, 12);
     const data = await gqlOk(ENTITIES, { r: [product(unknown), product("not-a-uuid"), product(stocked)] }, { url: inventoryUrl });
     assert.deepEqual(data._entities, [
@@ -52,7 +53,7 @@ describe("Product entity (inventory subgraph)", () => {
   });
 
   it("shows administrators the stock details and movements", async () => {
-    const productId = randomUUID();
+    const productId = await activeProduct();
     await restock(productId, 3);
     await restock(productId, 4);
     const data = await gqlOk(ENTITIES_DETAILED, { r: [product(productId)] }, { url: inventoryUrl, token: admin.token });
@@ -67,7 +68,7 @@ describe("Product entity (inventory subgraph)", () => {
   });
 
   it("hides the stock details from customers and anonymous callers", async () => {
-    const productId = randomUUID();
+    const productId = await activeProduct();
     await restock(productId, 2);
     for (const token of [customer.token, undefined]) {
       const result = await gql(
@@ -81,7 +82,7 @@ describe("Product entity (inventory subgraph)", () => {
   });
 
   it("loads the stock of a whole page of products in one SQL query, and their movements in one more", async () => {
-    const ids = Array.from({ length: 25 }, () => randomUUID());
+    const ids = [...(await Promise.all(Array.from({ length: 5 }, activeProduct))), ...Array.from({ length: 20 }, () => randomUUID())];
     for (const id of ids.slice(0, 5)) await restock(id, 1);
 
     const before = await inventoryQueries();

@@ -17,6 +17,7 @@ import {
   reserveStock,
 } from "../subgraphs/inventory/src/inventory.js";
 import { config, createAdmin, gqlOk, type Account } from "./support/client.js";
+import { activeProduct } from "./support/catalog.js";
 
 const ADJUST_STOCK = `
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: StockMovementReason!) {
@@ -54,7 +55,8 @@ const count = <T>(items: T[], predicate: (item: T) => boolean) => items.filter(p
 
 describe("inventory under concurrency", () => {
   it("never oversells across 200 mixed concurrent operations, and the final levels are exactly what succeeded", async () => {
-    const [a, b] = [randomUUID(), randomUUID()];
+    // Real products: the router path (adjustStock) stocks only products the catalog confirms.
+    const [a, b] = await Promise.all([activeProduct(), activeProduct()]);
     await changeStock(deps, { productId: a, delta: 100, reason: "RESTOCK" });
     await changeStock(deps, { productId: b, delta: 50, reason: "RESTOCK" });
 

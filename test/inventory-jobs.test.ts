@@ -16,6 +16,7 @@ import {
   type StockJobResult,
 } from "../lib/queues.js";
 import { config, createAdmin, gqlOk, subgraphUrl, type Account } from "./support/client.js";
+import { activeProduct } from "./support/catalog.js";
 
 const log = createLogger("inventory-jobs-test", "warn");
 // The worker that `npm test` started listens on these queues under this run's REDIS_PREFIX.
@@ -83,7 +84,7 @@ async function availabilityEvents(productId: string): Promise<StockAvailabilityJ
 
 describe("stock worker", () => {
   it("reserves once when the same reserve job is enqueued twice, and once more when it is delivered again", async () => {
-    const productId = randomUUID();
+    const productId = await activeProduct();
     await restock(productId, 10);
     const orderId = randomUUID();
     const data = { orderId, lines: [{ productId, quantity: 3 }] };
@@ -104,7 +105,7 @@ describe("stock worker", () => {
   });
 
   it("commits a reservation as a sale once, and then has nothing left to release", async () => {
-    const [a, b] = [randomUUID(), randomUUID()];
+    const [a, b] = await Promise.all([activeProduct(), activeProduct()]);
     await restock(a, 5);
     await restock(b, 8);
     const orderId = randomUUID();
@@ -131,7 +132,7 @@ describe("stock worker", () => {
   });
 
   it("releases a reservation, giving the units back", async () => {
-    const productId = randomUUID();
+    const productId = await activeProduct();
     await restock(productId, 4);
     const orderId = randomUUID();
     await runJob("reserve", { orderId, lines: [{ productId, quantity: 4 }] });
@@ -142,7 +143,7 @@ describe("stock worker", () => {
   });
 
   it("completes an unsatisfiable reservation with INSUFFICIENT_STOCK, reserving nothing and not retrying", async () => {
-    const [plenty, scarce] = [randomUUID(), randomUUID()];
+    const [plenty, scarce] = await Promise.all([activeProduct(), activeProduct()]);
     await restock(plenty, 50);
     await restock(scarce, 1);
     const { job, result } = await runJob("reserve", {
@@ -168,7 +169,7 @@ describe("stock worker", () => {
   });
 
   it("publishes the product's availability after every change, newest version last", async () => {
-    const productId = randomUUID();
+    const productId = await activeProduct();
     await restock(productId, 6); // the admin mutation publishes from the subgraph
     const orderId = randomUUID();
     await runJob("reserve", { orderId, lines: [{ productId, quantity: 2 }] }); // the worker publishes

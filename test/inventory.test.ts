@@ -268,7 +268,7 @@ describe("inventory", () => {
   });
 
   it("finds a level that disagrees with its ledger", async () => {
-    const productId = randomUUID();
+    const productId = await createProduct();
     await gqlOk(ADJUST_STOCK, { productId, delta: 3, reason: "RESTOCK" }, { token: admin.token });
     // Tamper behind the ledger's back, as a bug or a hand-written UPDATE would.
     await prisma.$executeRaw`UPDATE "StockLevel" SET "onHand" = "onHand" + 2 WHERE "productId" = ${productId}::uuid`;
@@ -280,7 +280,7 @@ describe("inventory", () => {
   });
 
   it("lists products at or below their threshold, lowest availability first", async () => {
-    const [low, lower, plenty] = [randomUUID(), randomUUID(), randomUUID()];
+    const [low, lower, plenty] = await Promise.all([createProduct(), createProduct(), createProduct()]);
     await gqlOk(ADJUST_STOCK, { productId: low, delta: 3, reason: "RESTOCK" }, { token: admin.token });
     await gqlOk(ADJUST_STOCK, { productId: lower, delta: 1, reason: "RESTOCK" }, { token: admin.token });
     await gqlOk(ADJUST_STOCK, { productId: plenty, delta: 40, reason: "RESTOCK" }, { token: admin.token });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError } from "../../../lib/errors.js";
+import { productStatuses } from "../../../lib/productStatus.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
 import type { CartsContext } from "./context.js";
@@ -68,9 +69,20 @@ async function changeCart(ctx: CartsContext, change: (tx: Prisma.TransactionClie
   return cart;
 }
 
+/**
+ * Only products on sale (ACTIVE) go into a cart, or get more units there: asked of the products
+ * subgraph with the customer's own rights. Unknown, DRAFT and ARCHIVED get the same answer, so the
+ * cart reveals nothing about products a customer cannot see.
+ */
+async function assertOnSale(ctx: CartsContext, productId: string): Promise<void> {
+  const statuses = await productStatuses(ctx.services, [productId], { requestId: ctx.requestId, authorization: ctx.authorization });
+  if (statuses.get(productId) !== "ACTIVE") throw new BadUserInputError("No product on sale has this id.", "productId");
+}
+
 export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(addSchema, input, "");
+  await assertOnSale(ctx, productId);
   return changeCart(ctx, async (tx, cart) => {
     const item = await tx.cartItem.upsert({
       where: { cartId_productId: { cartId: cart.id, productId } },
@@ -88,8 +100,14 @@ export async function addToCart(ctx: CartsContext, input: { productId: string; q
 }
 
 export async function updateCartItem(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
-  requireViewer(ctx.viewer);
+  const viewer = requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(setSchema, input, "");
+  // Fewer units of a product that is no longer on sale are fine (so is removing it); more are not.
+  const current = await ctx.prisma.cartItem.findFirst({
+    where: { productId, cart: { customerId: viewer.userId } },
+    select: { quantity: true },
+  });
+  if (quantity > (current?.quantity ?? 0)) await assertOnSale(ctx, productId);
   return changeCart(ctx, (tx, cart) =>
     quantity === 0
       ? tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } })

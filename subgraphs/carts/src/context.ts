@@ -1,6 +1,7 @@
 import type DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import { byId, groupedBy } from "../../../lib/loaders.js";
+import type { ServiceClient } from "../../../lib/serviceClient.js";
 import type { Cart, CartItem, PrismaClient } from "../../../prisma/carts/__generated__/client.js";
 
 export interface CartsContext extends BaseContext {
@@ -9,6 +10,8 @@ export interface CartsContext extends BaseContext {
     cartById: DataLoader<string, Cart | null>;
     itemsByCartId: DataLoader<string, CartItem[]>;
   };
+  /** Signed calls to other subgraphs (asks products whether a product is on sale). */
+  services: ServiceClient;
 }
 
 export function createLoaders(prisma: PrismaClient): CartsContext["loaders"] {

@@ -5,6 +5,7 @@ import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/carts/__generated__/client.js";
 import { createLoaders, type CartsContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
+import { createServiceClient } from "../../../lib/serviceClient.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
@@ -15,12 +16,13 @@ export function createCartsPrisma(config: Config): PrismaClient {
 }
 
 export async function createCartsServer(config: Config, prisma = createCartsPrisma(config)) {
+  const services = createServiceClient(config, "carts");
   return createSubgraphServer<CartsContext>({
     name: "carts",
     config,
     schemaPath: SCHEMA_PATH,
     resolvers,
-    createContext: (base) => ({ ...base, prisma, loaders: createLoaders(prisma) }),
+    createContext: (base) => ({ ...base, prisma, services, loaders: createLoaders(prisma) }),
     healthCheck: () => prisma.$queryRaw`SELECT 1`,
     onStop: () => prisma.$disconnect(),
   });

@@ -2,12 +2,15 @@ import DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import { isUuid } from "../../../lib/loaders.js";
 import type { PrismaClient, StockLevel, StockMovement } from "../../../prisma/inventory/__generated__/client.js";
+import type { ServiceClient } from "../../../lib/serviceClient.js";
 import type { AvailabilityPublisher } from "./availability.js";
 
 export interface InventoryContext extends BaseContext {
   prisma: PrismaClient;
   availability: AvailabilityPublisher;
   loaders: InventoryLoaders;
+  /** Signed calls to other subgraphs (asks products whether a product exists). */
+  services: ServiceClient;
 }
 
 /** What the stock-changing functions need; the worker and the seed build it without a request. */

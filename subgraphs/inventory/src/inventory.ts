@@ -10,6 +10,7 @@ import { parseInput } from "../../../lib/validation.js";
 import type { StockLevel, StockMovement, StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
 import { availableUnits } from "./availability.js";
 import type { InventoryContext, StockDeps } from "./context.js";
+import { confirmProduct } from "./knownProducts.js";
 import { applyMovement, emptyLevel, ensureLevels, isDuplicateKey, lockLevels, lockOrder, recordedKeys, type Tx } from "./ledger.js";
 
 export type { StockLevel, StockMovement };
@@ -133,6 +134,7 @@ export async function adjustStock(
 ): Promise<StockLevel | InsufficientStock> {
   const viewer = requireAdmin(ctx.viewer);
   const input = parseInput(adjustStockSchema, args, "");
+  await confirmProduct(ctx, input.productId);
   const result = await changeStock(ctx, { ...input, actorId: viewer.userId });
   if (!isInsufficientStock(result)) {
     ctx.log.info({ productId: input.productId, delta: input.delta, reason: input.reason }, "stock adjusted");
@@ -157,6 +159,7 @@ export async function setStock(
 ): Promise<StockLevel | InsufficientStock> {
   const viewer = requireAdmin(ctx.viewer);
   const { productId, onHand, note } = parseInput(setStockSchema, args, "");
+  await confirmProduct(ctx, productId);
   return inTransaction<StockLevel | InsufficientStock>(ctx, async (tx) => {
     if (onHand > 0) await ensureLevels(tx, [productId]);
     const level = (await lockLevels(tx, [productId])).get(productId) ?? emptyLevel(productId);
@@ -181,6 +184,7 @@ const thresholdSchema = z.object({
 export async function setLowStockThreshold(ctx: InventoryContext, args: { productId: string; threshold: number }): Promise<StockLevel> {
   requireAdmin(ctx.viewer);
   const { productId, threshold } = parseInput(thresholdSchema, args, "");
+  await confirmProduct(ctx, productId);
   // Not a stock change, so no movement: the ledger records units only.
   return ctx.prisma.stockLevel.upsert({
     where: { productId },
@@ -357,13 +361,18 @@ export async function stockMovements(
   return ctx.loaders.movements(size).load(product.id);
 }
 
-/** Products at or below their low-stock threshold, lowest availability first. */
+/**
+ * Products at or below their low-stock threshold, lowest availability first: only products the
+ * catalog has and may sell (DRAFT or ACTIVE); archived and deleted ones need no restocking, and
+ * rows for ids the catalog never had (from before inventory checked) are left out.
+ */
 export async function lowStockProducts(ctx: InventoryContext, first: number | null | undefined): Promise<ProductReference[]> {
   requireAdmin(ctx.viewer);
   const size = pageSize(first, 50);
   const levels = await ctx.prisma.$queryRaw<StockLevel[]>`
-    SELECT * FROM "StockLevel" WHERE "onHand" - "reserved" <= "lowStockThreshold"
-    ORDER BY "onHand" - "reserved", "productId" LIMIT ${size}`;
+    SELECT s.* FROM "StockLevel" s JOIN "KnownProduct" k ON k."productId" = s."productId" AND k.status IN ('DRAFT', 'ACTIVE')
+    WHERE s."onHand" - s."reserved" <= s."lowStockThreshold"
+    ORDER BY s."onHand" - s."reserved", s."productId" LIMIT ${size}`;
   for (const level of levels) ctx.loaders.stockLevel.prime(level.productId, level);
   return levels.map((level) => ({ id: level.productId }));
 }

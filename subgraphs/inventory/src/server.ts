@@ -7,6 +7,7 @@ import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js"
 import { createAvailabilityPublisher, type AvailabilityPublisher } from "./availability.js";
 import { createLoaders, type InventoryContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
+import { createServiceClient } from "../../../lib/serviceClient.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
@@ -21,12 +22,13 @@ export async function createInventoryServer(
   prisma = createInventoryPrisma(config),
   availability: AvailabilityPublisher = createAvailabilityPublisher(config, createLogger("inventory", config.logLevel)),
 ) {
+  const services = createServiceClient(config, "inventory");
   return createSubgraphServer<InventoryContext>({
     name: "inventory",
     config,
     schemaPath: SCHEMA_PATH,
     resolvers,
-    createContext: (base) => ({ ...base, prisma, availability, loaders: createLoaders(prisma) }),
+    createContext: (base) => ({ ...base, prisma, availability, services, loaders: createLoaders(prisma) }),
     healthCheck: () => prisma.$queryRaw`SELECT 1`,
     onStop: async () => {
       await availability.close();

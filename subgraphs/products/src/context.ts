@@ -7,6 +7,7 @@ import type { Category, PrismaClient, Product, ProductImage } from "../../../pri
 import type { ProductDeletedHook } from "./images.js";
 import type { ImageLimits } from "./imageProcessing.js";
 import type { FileStorage } from "./storage.js";
+import type { ProductLifecyclePublisher } from "./lifecycle.js";
 import { categoryProductsLoader, type CategoryProductsKey } from "./listing.js";
 
 export interface ProductsLoaders {
@@ -28,6 +29,8 @@ export interface ProductsContext extends BaseContext {
   /** Where image files are kept. */
   storage: FileStorage;
   imageLimits: ImageLimits;
+  /** Tells other subgraphs about created, re-statused and deleted products. */
+  lifecycle: ProductLifecyclePublisher;
 }
 
 export function createLoaders(prisma: PrismaClient, viewer: Viewer | null): ProductsLoaders {

@@ -1,10 +1,11 @@
 // Products: lookups with their visibility rules and the administrators' changes, callable without HTTP.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
+import { deletedEvent, lifecycleEvent } from "./lifecycle.js";
 import { createWithUniqueSlug } from "./slugs.js";
 
 export type { Product };
@@ -107,10 +108,12 @@ export async function createProduct(ctx: ProductsContext, input: unknown): Promi
           currency: data.currency ?? "EUR",
           categoryId: data.categoryId ?? null,
           status: data.status ?? "DRAFT",
+          publishedAt: data.status === "ACTIVE" ? new Date() : null,
         },
       }),
   ).catch(rethrowMissingCategory);
   ctx.log.info({ productId: product.id }, "product created");
+  await ctx.lifecycle.publish([lifecycleEvent("created", product)]);
   return product;
 }
 
@@ -126,37 +129,70 @@ export async function updateProduct(ctx: ProductsContext, id: string, input: unk
   if (changes.priceAmount != null) data.priceAmount = changes.priceAmount;
   if (changes.currency != null) data.currency = changes.currency;
   if (changes.categoryId !== undefined) data.categoryId = changes.categoryId;
-  if (changes.status != null) data.status = changes.status;
-  return ctx.prisma.product
+  if (changes.status != null) Object.assign(data, statusChange(product, changes.status, "input.status"));
+  const updated = await ctx.prisma.product
     .update({ where: { id: product.id }, data })
     .catch(rethrowNotFound)
     .catch(rethrowMissingCategory);
+  if (updated.status !== product.status) await ctx.lifecycle.publish([lifecycleEvent("status-changed", updated)]);
+  return updated;
+}
+
+/**
+ * The columns a status change writes. First becoming ACTIVE records `publishedAt`; from then on the
+ * product may sit in carts and orders, so it never becomes a DRAFT again (drafts are hidden from
+ * customers, which would blank their orders) and is archived instead of deleted.
+ */
+function statusChange(product: Product, status: ProductStatus, field: string): Prisma.ProductUncheckedUpdateInput {
+  if (status === product.status) return {};
+  if (status === "DRAFT" && product.publishedAt) {
+    throw new BadUserInputError("A product that was on sale cannot become a draft again; archive it to take it off sale.", field);
+  }
+  return {
+    status,
+    lifecycleVersion: { increment: 1 },
+    ...(status === "ACTIVE" && !product.publishedAt ? { publishedAt: new Date() } : {}),
+  };
 }
 
 export async function setStatus(ctx: ProductsContext, id: string, status: ProductStatus): Promise<Product> {
   requireAdmin(ctx.viewer);
   const product = await requireProduct(ctx, id);
   if (product.status === status) return product;
-  return ctx.prisma.product.update({ where: { id: product.id }, data: { status } }).catch(rethrowNotFound);
+  const updated = await ctx.prisma.product
+    .update({ where: { id: product.id }, data: statusChange(product, status, "status") })
+    .catch(rethrowNotFound);
+  await ctx.lifecycle.publish([lifecycleEvent("status-changed", updated)]);
+  return updated;
 }
 
 export const archiveProduct = (ctx: ProductsContext, id: string) => setStatus(ctx, id, "ARCHIVED");
 
+const PUBLISHED_CANNOT_BE_DELETED = "This product was on sale, so carts and orders may refer to it: archive it instead (archiveProduct).";
+
 /**
- * Deletes the product with its image rows and its stock read model in one transaction, then lets
- * the image storage remove the files. Returns the id.
+ * Deletes a product that was never published (a draft, or archived before it was ever ACTIVE) with
+ * its image rows and its stock read model in one transaction, then lets the image storage remove
+ * the files. A published product is refused with CONFLICT: it is archived instead. Returns the id.
  */
 export async function deleteProduct(ctx: ProductsContext, id: string): Promise<string> {
   requireAdmin(ctx.viewer);
   const product = await requireProduct(ctx, id);
+  if (product.publishedAt) throw new ConflictError(PUBLISHED_CANNOT_BE_DELETED, "id");
   const images = await ctx.prisma.$transaction(async (tx) => {
     const rows = await tx.productImage.findMany({ where: { productId: product.id }, select: { storageKey: true } });
     await tx.productImage.deleteMany({ where: { productId: product.id } });
     await tx.productAvailability.deleteMany({ where: { productId: product.id } });
-    await tx.product.delete({ where: { id: product.id } }).catch(rethrowNotFound);
+    // Conditional: another administrator may have published it since we read it.
+    const { count } = await tx.product.deleteMany({ where: { id: product.id, publishedAt: null } });
+    if (count === 0) {
+      const still = await tx.product.findUnique({ where: { id: product.id }, select: { id: true } });
+      throw still ? new ConflictError(PUBLISHED_CANNOT_BE_DELETED, "id") : new NotFoundError("Product");
+    }
     return rows;
   });
   ctx.log.info({ productId: product.id, images: images.length }, "product deleted");
+  await ctx.lifecycle.publish([deletedEvent(product)]);
   try {
     await ctx.onProductDeleted({ productId: product.id, imageStorageKeys: images.map((image) => image.storageKey) });
   } catch (error) {

@@ -9,6 +9,8 @@ import { graphqlUploadExpress } from "graphql-upload-minimal";
 import type { ProductDeletedHook } from "./images.js";
 import { LocalDiskStorage, type FileStorage } from "./storage.js";
 import { resolvers } from "./resolvers/index.js";
+import { createLifecyclePublisher, type ProductLifecyclePublisher } from "./lifecycle.js";
+import { createLogger } from "../../../lib/logger.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
@@ -26,6 +28,8 @@ export interface ProductsServerOptions {
   storage?: FileStorage;
   /** Removes a deleted product's image files; by default its folder in the storage. */
   onProductDeleted?: ProductDeletedHook;
+  /** Where product lifecycle events go; the `product-lifecycle` queue by default. */
+  lifecycle?: ProductLifecyclePublisher;
 }
 
 export async function createProductsServer(config: Config, options: ProductsServerOptions = {}) {
@@ -36,6 +40,7 @@ export async function createProductsServer(config: Config, options: ProductsServ
   const onProductDeleted: ProductDeletedHook =
     options.onProductDeleted ?? (({ productId }) => storage.deletePrefix(`products/${productId}`));
   const imageLimits = { maxBytes: config.uploads.maxBytes, maxPixels: config.uploads.maxPixels };
+  const lifecycle = options.lifecycle ?? createLifecyclePublisher(config, createLogger("products", config.logLevel));
   return createSubgraphServer<ProductsContext>({
     name: "products",
     config,
@@ -49,6 +54,7 @@ export async function createProductsServer(config: Config, options: ProductsServ
       onProductDeleted,
       storage,
       imageLimits,
+      lifecycle,
     }),
     // Multipart uploads (re-sent by the router); one byte of slack so our own check names the limit.
     beforeGraphQL: [graphqlUploadExpress({ maxFileSize: imageLimits.maxBytes + 1, maxFiles: 1 })],
@@ -57,6 +63,9 @@ export async function createProductsServer(config: Config, options: ProductsServ
       app.use("/assets", express.static(localStorage.root, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
     },
     healthCheck: () => prisma.$queryRaw`SELECT 1`,
-    onStop: () => prisma.$disconnect(),
+    onStop: async () => {
+      await lifecycle.close();
+      await prisma.$disconnect();
+    },
   });
 }

@@ -15,6 +15,7 @@ import { createLogger } from "../../../lib/logger.js";
 import { QUEUE_NAMES, workerOptions, type StockAvailabilityJobData, type StockAvailabilityJobName } from "../../../lib/queues.js";
 import { InvalidAvailabilityEvent, applyAvailability, parseAvailabilityEvent } from "./availability.js";
 import { createProductsPrisma } from "./server.js";
+import { createLifecyclePublisher, publishAllProducts } from "./lifecycle.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("products-worker", config.logLevel);
@@ -41,8 +42,15 @@ worker.on("error", (err) => log.error({ err }, "availability worker error"));
 worker.on("failed", (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, "availability job failed"));
 await worker.waitUntilReady();
 log.info({ queue: QUEUE_NAMES.stockAvailability, prefix: config.redis.prefix }, "availability worker started");
+// Heal other subgraphs' view of the catalog (and tell them about seeded products): every product's
+// current status, which consumers ignore where they already know it.
+const lifecycle = createLifecyclePublisher(config, log);
+publishAllProducts(prisma, lifecycle)
+  .then((count) => log.info({ count }, "published every product's lifecycle status"))
+  .catch((err: unknown) => log.error({ err }, "could not publish every product's lifecycle status"));
 
 onShutdown(log, async () => {
   await worker.close();
+  await lifecycle.close();
   await prisma.$disconnect();
 });

@@ -1,0 +1,28 @@
+// What other subgraphs ask the products subgraph about a product: does it exist, and in which
+// status. One `_entities` call through the signed service client (lib/serviceClient.ts).
+import type { ServiceCallOptions, ServiceClient } from "./serviceClient.js";
+
+export type ProductStatusName = "DRAFT" | "ACTIVE" | "ARCHIVED";
+
+const PRODUCT_STATUSES = `query ProductStatuses($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id status } }
+}`;
+
+/**
+ * The status of each product, or null when it does not exist or is hidden from the caller: products
+ * applies its visibility rules to `options.authorization` (a DRAFT resolves for administrators only).
+ */
+export async function productStatuses(
+  services: ServiceClient,
+  productIds: string[],
+  options: ServiceCallOptions = {},
+): Promise<Map<string, ProductStatusName | null>> {
+  const ids = [...new Set(productIds)];
+  const data = await services.call<{ _entities: ({ id: string; status: ProductStatusName } | null)[] }>(
+    "products",
+    PRODUCT_STATUSES,
+    { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    options,
+  );
+  return new Map(ids.map((id, index) => [id, data._entities[index]?.status ?? null]));
+}

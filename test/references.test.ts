@@ -1,0 +1,264 @@
+// References that cannot dangle: carts take products on sale only, published products are archived
+// rather than deleted (inventory follows through lifecycle events), inventory stocks only products the
+// catalog confirms, and lists of references degrade per line instead of failing whole.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { after, before, describe, test } from "node:test";
+import { prismaAdapter } from "../lib/database.js";
+import { PrismaClient as CartsPrisma } from "../prisma/carts/__generated__/client.js";
+import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
+import { PrismaClient as OrdersPrisma } from "../prisma/orders/__generated__/client.js";
+import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
+import { createLogger } from "../lib/logger.js";
+import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
+import { reserveStock } from "../subgraphs/inventory/src/inventory.js";
+import { config, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import { activeProduct, catalogAdmin, createProduct } from "./support/catalog.js";
+
+const carts = new CartsPrisma({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
+const inventory = new InventoryPrisma({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 2) });
+const orders = new OrdersPrisma({ adapter: prismaAdapter(config.subgraphs.orders.databaseUrl, 2) });
+const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.products.databaseUrl, 2) });
+after(() => Promise.all([carts.$disconnect(), inventory.$disconnect(), orders.$disconnect(), products.$disconnect()]));
+
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+const CART_FIELDS = `id totalQuantity items { productId quantity product { id name description price { amount } status } }`;
+const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
+const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
+const MY_CART = `{ myCart { ${CART_FIELDS} } }`;
+const ARCHIVE = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
+const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) }`;
+const ADJUST = `mutation($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d, reason: RESTOCK) { __typename ... on Inventory { onHand } } }`;
+const SET_STOCK = `mutation($p: ID!, $n: Int!) { setStock(productId: $p, onHand: $n) { __typename ... on Inventory { onHand } } }`;
+const THRESHOLD = `mutation($p: ID!, $t: Int!) { setLowStockThreshold(productId: $p, threshold: $t) { lowStockThreshold } }`;
+const LOW_STOCK = `{ lowStockProducts(first: 100) { id name } }`;
+
+/** Polls until `check` passes: lifecycle events reach inventory through a queue (normally well under a second). */
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return;
+    await delay(50);
+  }
+  assert.fail(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+const knownStatus = async (productId: string) => (await inventory.knownProduct.findUnique({ where: { productId } }))?.status;
+
+interface CartView {
+  id: string;
+  totalQuantity: number;
+  items: { productId: string; quantity: number; product: { id: string; name: string; status: string } | null }[];
+}
+
+let admin: Account;
+before(async () => {
+  admin = await catalogAdmin();
+});
+
+describe("only products on sale go into a cart", () => {
+  test("DRAFT, ARCHIVED, unknown and nil-UUID products are refused with BAD_USER_INPUT on productId, revealing nothing", async () => {
+    const customer = await registerCustomer();
+    const secretName = `Unreleased ${randomUUID().slice(0, 8)}`;
+    const draft = await createProduct({ status: "DRAFT", name: secretName, priceAmount: 4242 });
+    const archived = await createProduct({ status: "ACTIVE" });
+    await gqlOk(ARCHIVE, { id: archived.id }, { token: admin.token });
+    for (const productId of [draft.id, archived.id, randomUUID(), NIL_UUID]) {
+      for (const [mutation, q] of [
+        [ADD, 1],
+        [UPDATE, 2],
+      ] as const) {
+        const result = await gql(mutation, { p: productId, q }, { token: customer.token });
+        const error = expectError(result, "BAD_USER_INPUT", "productId");
+        assert.equal(result.data, null);
+        assert.doesNotMatch(JSON.stringify(result), new RegExp(`${secretName}|4242`));
+        assert.equal(error.message, "No product on sale has this id.", "the same answer whatever the reason");
+      }
+    }
+    assert.equal(await carts.cartItem.count({ where: { cart: { customerId: customer.id } } }), 0);
+  });
+
+  test("an ACTIVE product goes in; once archived, its line can shrink or go but not grow", async () => {
+    const customer = await registerCustomer();
+    const product = await activeProduct();
+    await gqlOk(ADD, { p: product, q: 3 }, { token: customer.token });
+    await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
+    expectError(await gql(ADD, { p: product, q: 1 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+    expectError(await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+    const shrunk = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 1 }, { token: customer.token })).updateCartItem;
+    assert.deepEqual(
+      shrunk.items.map((i) => [i.quantity, i.product?.status]),
+      [[1, "ARCHIVED"]],
+      "an archived product still shows in the cart",
+    );
+    const removed = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 0 }, { token: customer.token })).updateCartItem;
+    assert.deepEqual(removed.items, []);
+  });
+});
+
+describe("lists of references degrade per line", () => {
+  test("a cart line whose product the catalog does not have leaves the rest of the cart intact", async () => {
+    const customer = await registerCustomer();
+    const product = await activeProduct();
+    const added = (await gqlOk<{ addToCart: CartView }>(ADD, { p: product, q: 2 }, { token: customer.token })).addToCart;
+    // A line from before carts checked (or a product removed since): the catalog has no such product.
+    const missing = randomUUID();
+    await carts.cartItem.create({ data: { cartId: added.id, productId: missing, quantity: 1 } });
+    const result = await gql<{ myCart: CartView }>(MY_CART, {}, { token: customer.token });
+    assert.ok(result.data.myCart, `the cart still shows: ${JSON.stringify(result.errors)}`);
+    assert.equal(result.data.myCart.totalQuantity, 3);
+    assert.deepEqual(
+      result.data.myCart.items.map((i) => [i.productId, i.product?.id ?? null]),
+      [
+        [product, product],
+        [missing, null],
+      ],
+    );
+  });
+
+  test("an order item whose product cannot be shown keeps the order and its snapshot", async () => {
+    const customer = await registerCustomer();
+    const kept = await activeProduct();
+    const order = await orders.order.create({
+      data: {
+        customerId: customer.id,
+        currency: "EUR",
+        totalAmount: 300,
+        items: {
+          create: [
+            { productId: kept, productName: "Kept", unitAmount: 100, quantity: 1 },
+            { productId: randomUUID(), productName: "Gone", unitAmount: 200, quantity: 1 },
+          ],
+        },
+      },
+    });
+    const result = await gql(
+      `query($id: ID!) { order(id: $id) { id items { productName product { id name } } } }`,
+      { id: order.id },
+      {
+        token: customer.token,
+      },
+    );
+    assert.equal(result.data.order.id, order.id, JSON.stringify(result.errors));
+    assert.deepEqual(
+      result.data.order.items.map((i: { productName: string; product: { id: string } | null }) => [i.productName, i.product?.id ?? null]),
+      [
+        ["Kept", kept],
+        ["Gone", null],
+      ],
+    );
+  });
+
+  test("lowStockProducts stays healthy next to stock rows of products the catalog does not have", async () => {
+    const low = await activeProduct();
+    await gqlOk(ADJUST, { p: low, d: 1 }, { token: admin.token });
+    // Rows from before inventory checked: the nil UUID, and a product inventory believes in that the
+    // catalog no longer has (a deletion whose event is still in flight).
+    const ghost = randomUUID();
+    await inventory.stockLevel.createMany({ data: [{ productId: NIL_UUID }, { productId: ghost }], skipDuplicates: true });
+    await inventory.knownProduct.create({ data: { productId: ghost, status: "ACTIVE", version: 1 } });
+    const result = await gql(LOW_STOCK, {}, { token: admin.token });
+    assert.ok(result.data, `data must not be null: ${JSON.stringify(result.errors)}`);
+    const listed = result.data.lowStockProducts as ({ id: string } | null)[];
+    assert.ok(
+      listed.some((p) => p?.id === low),
+      "the real low-stock product is listed with its name",
+    );
+    assert.ok(!listed.some((p) => p?.id === NIL_UUID), "ids the catalog never had are left out");
+    await inventory.knownProduct.delete({ where: { productId: ghost } });
+    await inventory.stockLevel.deleteMany({ where: { productId: { in: [ghost, NIL_UUID] } } });
+  });
+});
+
+describe("inventory stocks only products the catalog confirms", () => {
+  test("adjustStock, setStock and setLowStockThreshold refuse unknown and nil-UUID products and create nothing", async () => {
+    for (const productId of [randomUUID(), NIL_UUID]) {
+      const before = await inventory.stockMovement.count({ where: { productId } });
+      expectError(await gql(ADJUST, { p: productId, d: 5 }, { token: admin.token }), "NOT_FOUND", "productId");
+      expectError(await gql(SET_STOCK, { p: productId, n: 5 }, { token: admin.token }), "NOT_FOUND", "productId");
+      expectError(await gql(THRESHOLD, { p: productId, t: 3 }, { token: admin.token }), "NOT_FOUND", "productId");
+      assert.equal(await inventory.stockMovement.count({ where: { productId } }), before);
+      assert.equal(await knownStatus(productId), undefined);
+    }
+  });
+
+  test("a reservation for a product inventory never stocked reserves nothing and creates no row", async () => {
+    const deps = { prisma: inventory, availability: silentAvailabilityPublisher, log: createLogger("references-test", "warn") };
+    for (const productId of [randomUUID(), NIL_UUID]) {
+      const result = await reserveStock(deps, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] });
+      assert.deepEqual(result, { status: "INSUFFICIENT_STOCK", shortages: [{ productId, requested: 1, available: 0 }] });
+      assert.equal(await inventory.stockLevel.count({ where: { productId } }), 0);
+    }
+  });
+
+  test("a product the lifecycle events have not announced yet is confirmed by asking products, and recorded", async () => {
+    // Written straight into the products database: no lifecycle event will ever announce it.
+    const product = await products.product.create({
+      data: { name: "Unannounced", slug: `unannounced-${randomUUID()}`, priceAmount: 100, status: "ACTIVE", publishedAt: new Date() },
+    });
+    const data = await gqlOk(ADJUST, { p: product.id, d: 7 }, { token: admin.token });
+    assert.deepEqual(data.adjustStock, { __typename: "Inventory", onHand: 7 });
+    const known = await inventory.knownProduct.findUnique({ where: { productId: product.id } });
+    assert.deepEqual([known?.status, known?.version], ["ACTIVE", 0]);
+  });
+
+  test("a product created and stocked at once works, drafts included (administrators see them)", async () => {
+    const [active, draft] = await Promise.all([createProduct({ status: "ACTIVE" }), createProduct({ status: "DRAFT" })]);
+    for (const product of [active, draft]) {
+      assert.deepEqual((await gqlOk(ADJUST, { p: product.id, d: 3 }, { token: admin.token })).adjustStock, {
+        __typename: "Inventory",
+        onHand: 3,
+      });
+    }
+  });
+});
+
+describe("published products are archived, never deleted, and inventory follows", () => {
+  test("lifecycle events tell inventory about creation and status changes", async () => {
+    const product = await createProduct({ status: "DRAFT" });
+    await eventually(async () => (await knownStatus(product.id)) === "DRAFT", "the created event reaching inventory");
+    await gqlOk(
+      `mutation($id: ID!) { updateProduct(id: $id, input: { status: ACTIVE }) { id } }`,
+      { id: product.id },
+      { token: admin.token },
+    );
+    await eventually(async () => (await knownStatus(product.id)) === "ACTIVE", "the published event reaching inventory");
+  });
+
+  test("deleting a published product is refused with CONFLICT; archiving it takes it off the low-stock list", async () => {
+    const product = await activeProduct();
+    await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
+    const refused = await gql(DELETE, { id: product }, { token: admin.token });
+    expectError(refused, "CONFLICT", "id");
+    assert.match(refused.errors![0]!.message, /archive/);
+    const still = await gqlOk(`query($id: ID!) { product(id: $id) { id status publishedAt } }`, { id: product }, { token: admin.token });
+    assert.equal(still.product.status, "ACTIVE");
+    assert.ok(still.product.publishedAt);
+    // Once published, never a draft again (a draft is hidden from the customers whose orders show it).
+    expectError(
+      await gql(`mutation($id: ID!) { updateProduct(id: $id, input: { status: DRAFT }) { id } }`, { id: product }, { token: admin.token }),
+      "BAD_USER_INPUT",
+      "input.status",
+    );
+
+    const lowStockIds = async () =>
+      ((await gqlOk(LOW_STOCK, {}, { token: admin.token })).lowStockProducts as { id: string }[]).map((p) => p?.id);
+    await eventually(async () => (await lowStockIds()).includes(product), "the product on the low-stock list");
+    await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
+    await eventually(async () => (await knownStatus(product)) === "ARCHIVED", "the archived event reaching inventory");
+    assert.ok(!(await lowStockIds()).includes(product));
+    // Stock of an archived product can still be corrected (returns, counts).
+    await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
+  });
+
+  test("a never-published draft can be deleted; inventory keeps its ledger but takes no more changes", async () => {
+    const draft = await createProduct({ status: "DRAFT" });
+    await gqlOk(ADJUST, { p: draft.id, d: 4 }, { token: admin.token });
+    assert.equal((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, draft.id);
+    await eventually(async () => (await knownStatus(draft.id)) === "DELETED", "the deleted event reaching inventory");
+    expectError(await gql(ADJUST, { p: draft.id, d: 1 }, { token: admin.token }), "NOT_FOUND", "productId");
+    assert.equal(await inventory.stockMovement.count({ where: { productId: draft.id } }), 1, "the ledger keeps its history");
+    assert.equal((await inventory.stockLevel.findUnique({ where: { productId: draft.id } }))?.onHand, 4);
+  });
+});

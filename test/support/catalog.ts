@@ -1,0 +1,30 @@
+// Products for tests that need real ones (carts take ACTIVE products only, inventory stocks known ones).
+import { randomUUID } from "node:crypto";
+import { createAdmin, gqlOk, type Account } from "./client.js";
+
+let admin: Promise<Account> | undefined;
+/** One administrator per test file, made on first use. */
+export const catalogAdmin = () => (admin ??= createAdmin());
+
+export interface TestProduct {
+  id: string;
+  name: string;
+}
+
+export async function createProduct(input: { status?: "DRAFT" | "ACTIVE" | "ARCHIVED"; name?: string; priceAmount?: number } = {}) {
+  const data = await gqlOk<{ createProduct: TestProduct }>(
+    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name } }`,
+    {
+      input: {
+        name: input.name ?? `Test product ${randomUUID().slice(0, 8)}`,
+        priceAmount: input.priceAmount ?? 1500,
+        status: input.status ?? "ACTIVE",
+      },
+    },
+    { token: (await catalogAdmin()).token },
+  );
+  return data.createProduct;
+}
+
+/** The id of a new product on sale. */
+export const activeProduct = async () => (await createProduct()).id;
