@@ -165,7 +165,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
       context: async ({ req, res }) => {
         const requestId = String(req.id ?? "");
         const caller = res.locals.caller as ServiceName;
-        const log = logger.child({ requestId });
+        const log = logger.child({ requestId, caller });
         let viewer: Viewer | null;
         try {
           viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt);

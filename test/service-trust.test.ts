@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SUBGRAPH_NAMES, ConfigError, loadConfig } from "../lib/config.js";
 import { SERVICE_ASSERTION_MAX_AGE_MS, SERVICE_HEADER, loadServiceSecret, signServiceAssertion, signature } from "../lib/serviceAuth.js";
+import { ServiceCallError, createServiceClient } from "../lib/serviceClient.js";
 import { STRONG_PASSWORD, config, gqlOk, registerCustomer, serviceHeaders, subgraphUrl } from "./support/client.js";
 
 const secret = loadServiceSecret(config);
@@ -82,6 +83,23 @@ describe("subgraphs answer only the router and shopgraph services", () => {
     const assets = subgraphUrl("products").replace(/\/graphql$/, "/assets/products/none/none/200.webp");
     assert.equal((await fetch(assets)).status, 401);
     assert.equal((await fetch(assets, { headers: serviceHeaders() })).status, 404);
+  });
+
+  it("the service client signs as its service, forwards the caller's token, and fails cleanly", async () => {
+    const client = createServiceClient(config, "carts");
+    assert.deepEqual(await client.call("products", "{ __typename }"), { __typename: "Query" });
+    const customer = await registerCustomer();
+    const me = await client.call<{ me: { id: string } }>("users", "{ me { id } }", {}, { authorization: `Bearer ${customer.token}` });
+    assert.deepEqual(me, { me: { id: customer.id } });
+    const outsider = createServiceClient(
+      { ...config, serviceAuth: { secretFile: config.serviceAuth.secretFile, secret: `${secret}x` } },
+      "carts",
+    );
+    await assert.rejects(outsider.call("products", "{ __typename }"), (error: ServiceCallError) => {
+      assert.equal(error.name, "ServiceCallError");
+      assert.equal(error.errors[0]?.extensions?.code, "UNAUTHENTICATED");
+      return true;
+    });
   });
 
   it("the router signs its fetches: queries through it work", async () => {
