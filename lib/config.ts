@@ -66,7 +66,8 @@ const envSchema = z.object({
   JWT_KEY_FILE: z.string().default(".secrets/jwt-dev-keys.json"),
   JWT_ISSUER: z.string().min(1).default("shopgraph"),
   JWT_AUDIENCE: z.string().min(1).default("shopgraph-api"),
-  JWT_TTL_SECONDS: positiveInt.default(3600),
+  JWT_TTL_SECONDS: positiveInt.default(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(30 * 24 * 3600),
   CORS_ORIGINS: z.string().default("*"),
   TRUST_PROXY: z.string().default("false"),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
@@ -104,7 +105,10 @@ export interface Config {
     keyFile: string;
     issuer: string;
     audience: string;
+    /** Lifetime of an access token (JWT). */
     ttlSeconds: number;
+    /** Lifetime of a session: its refresh tokens rotate within it, then the user signs in again. */
+    refreshTokenTtlSeconds: number;
   };
   cors: { origins: "*" | string[] };
   trustProxy: string | boolean | number;
@@ -190,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       ttlSeconds: e.JWT_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     },
     cors: {
       origins:

@@ -12,6 +12,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/ind
 import { GraphQLError, parse } from "graphql";
 import type { Config, SubgraphName } from "./config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
+import { TokenRevocations } from "./revocations.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { asyncHandler, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "./http.js";
@@ -21,6 +22,8 @@ export interface BaseContext {
   viewer: Viewer | null;
   requestId: string;
   log: Logger;
+  /** Revoked sessions (Redis); the users subgraph writes them, every verifier reads them. */
+  revocations: TokenRevocations;
 }
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -50,7 +53,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function maskingPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+export function maskingPlugin<TContext extends Pick<BaseContext, "log">>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
@@ -79,6 +82,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
   const { name, config } = options;
   const logger = createLogger(name, config.logLevel);
   const keys = await loadSigningKeys(config);
+  const revocations = await TokenRevocations.connect(config, logger);
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(options.schemaPath, "utf8")),
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
@@ -131,14 +135,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
         const log = logger.child({ requestId });
         let viewer: Viewer | null;
         try {
-          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt);
+          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt, revocations);
         } catch (error) {
           if (error instanceof GraphQLError) {
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
           }
           throw error;
         }
-        return options.createContext({ viewer, requestId, log });
+        return options.createContext({ viewer, requestId, log, revocations });
       },
     }),
   );
@@ -160,6 +164,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
     async stop() {
       await apollo.stop();
       await options.onStop?.();
+      await revocations.close();
     },
   };
 }

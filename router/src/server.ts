@@ -17,6 +17,7 @@ import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode, type ValidationContext } from "graphql";
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib/auth.js";
+import { TokenRevocations } from "../../lib/revocations.js";
 import { createLogger } from "../../lib/logger.js";
 import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
 import { registry } from "../../lib/metrics.js";
@@ -36,7 +37,7 @@ const reportAsValidationError = {
 };
 
 /** Root fields that sign in or create accounts: limited per client address far more strictly. */
-const AUTH_FIELDS = new Set(["login", "register"]);
+const AUTH_FIELDS = new Set(["login", "register", "refreshToken"]);
 
 /** The root field names an operation selects, following fragments (so a spread cannot hide `login`). */
 export function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): Set<string> {
@@ -111,6 +112,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     });
   });
   const limits = createRateLimits(redis, config);
+  const revocations = await TokenRevocations.connect(config, logger);
 
   const subgraphUrl = (name: string) => config.subgraphs[name as SubgraphName]?.url;
   const gateway = new ApolloGateway({
@@ -185,7 +187,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {
     try {
-      req.viewer = await viewerFromAuthorization(req.headers.authorization, publicKey, config.jwt);
+      req.viewer = await viewerFromAuthorization(req.headers.authorization, publicKey, config.jwt, revocations);
     } catch (error) {
       if (error instanceof GraphQLError) return graphqlErrorResponse(res, error, 401);
       throw error;
@@ -242,6 +244,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     async stop() {
       await apollo.stop();
       redis.disconnect();
+      await revocations.close();
     },
   };
 }
