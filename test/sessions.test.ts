@@ -7,6 +7,8 @@ import { Redis } from "ioredis";
 import { SignJWT } from "jose";
 import { TokenRevocations } from "../lib/revocations.js";
 import { createLogger } from "../lib/logger.js";
+import { prismaAdapter } from "../lib/database.js";
+import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
 import {
   config,
   createAdmin,
@@ -39,7 +41,11 @@ const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) }`;
 // The test reads and removes revocation markers directly, under the run's own key prefix.
 const redis = new Redis(config.redis.url);
 const revocations = new TokenRevocations(redis, config.redis.prefix, config.jwt.ttlSeconds, createLogger("test", "silent"));
-after(() => redis.disconnect());
+const usersDb = new UsersPrisma({ adapter: prismaAdapter(config.subgraphs.users.databaseUrl, 1) });
+after(async () => {
+  redis.disconnect();
+  await usersDb.$disconnect();
+});
 
 interface TokenPair {
   token: string;
@@ -232,6 +238,26 @@ describe("refresh tokens", () => {
       expectRefused(await gql(ME, {}, { token: won.data.refreshToken.token }), "winner's access token");
     }
     await expectRefreshRefused(session.refreshToken);
+  });
+
+  it("cannot refresh a session that began before the user's sessions were ended (a sign-in racing the change)", async () => {
+    const account = await registerCustomer();
+    const racing = await login(account);
+    // The outcome of the race, made directly: the session was created after the sweep that marks sessions
+    // ended, so only the user's sessionsRevokedAt, later than the session's start, can stop it.
+    await usersDb.user.update({ where: { id: account.id }, data: { sessionsRevokedAt: new Date() } });
+    await expectRefreshRefused(racing.refreshToken);
+    const next = await login(account);
+    assert.equal((await refresh(next.refreshToken)).errors, undefined);
+  });
+
+  it("are limited per client address like login", async () => {
+    const ip = randomIp();
+    const garbage = { refreshToken: "not-a-refresh-token" };
+    for (let i = 0; i < config.rateLimit.authMax; i++) expectError(await gql(REFRESH, garbage, { ip }), "BAD_USER_INPUT");
+    const limited = await gql(REFRESH, garbage, { ip });
+    assert.equal(limited.status, 429);
+    expectError(limited, "RATE_LIMITED");
   });
 
   it("garbage answers BAD_USER_INPUT or UNAUTHENTICATED, never a server error", async () => {

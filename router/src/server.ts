@@ -101,6 +101,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
   const { publicKey } = await loadSigningKeys(config);
   // Fail fast instead of queueing commands while Redis is away; the limiter then uses its in-memory fallback.
   const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const connectingRevocations = TokenRevocations.connect(config, logger); // its own client, waited for alongside
   redis.on("error", (error) => logger.warn({ err: error }, "redis error"));
   // Without the offline queue, commands sent before the connection is up fail over to the in-memory
   // limiter; wait for it (briefly: a router without Redis still serves, with per-process limits).
@@ -112,7 +113,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     });
   });
   const limits = createRateLimits(redis, config);
-  const revocations = await TokenRevocations.connect(config, logger);
+  const revocations = await connectingRevocations;
 
   const subgraphUrl = (name: string) => config.subgraphs[name as SubgraphName]?.url;
   const gateway = new ApolloGateway({
