@@ -132,7 +132,13 @@ async function verifySignedClaims(
     // Checked after the signature and expiry, so an expired token still says it expired. A token
     // without a session (made before sessions existed) cannot be revoked, so it is refused.
     const { sid, iat_ms: issuedAtMs } = payload;
-    if (typeof sid !== "string" || sid.length === 0 || sid.length > 64 || typeof issuedAtMs !== "number" || !Number.isSafeInteger(issuedAtMs)) {
+    if (
+      typeof sid !== "string" ||
+      sid.length === 0 ||
+      sid.length > 64 ||
+      typeof issuedAtMs !== "number" ||
+      !Number.isSafeInteger(issuedAtMs)
+    ) {
       throw new UnauthenticatedError("The token is not valid; sign in again.");
     }
     return { userId: payload.sub!, role: payload.role, sessionId: sid, issuedAtMs };

@@ -115,7 +115,11 @@ export async function createAdmin(): Promise<Account> {
   try {
     const email = uniqueEmail("admin");
     const { user, generatedPassword } = await makeAdmin(prisma, email);
-    const data = await gqlOk<{ login: { token: string; refreshToken: string } }>(LOGIN, { email, password: generatedPassword }, { ip: randomIp() });
+    const data = await gqlOk<{ login: { token: string; refreshToken: string } }>(
+      LOGIN,
+      { email, password: generatedPassword },
+      { ip: randomIp() },
+    );
     return { id: user.id, email, password: generatedPassword!, token: data.login.token, refreshToken: data.login.refreshToken };
   } finally {
     await prisma.$disconnect();

@@ -14,8 +14,7 @@ import type { UsersContext } from "./context.js";
 const REFRESH_TOKEN_BYTES = 32;
 const refreshTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "is not a refresh token");
 
-export type SessionEndReason =
-  "logout" | "logout-everywhere" | "role-changed" | "password-changed" | "refresh-token-reused";
+export type SessionEndReason = "logout" | "logout-everywhere" | "role-changed" | "password-changed" | "refresh-token-reused";
 
 export interface AuthResult {
   token: string;
@@ -125,7 +124,10 @@ export async function logoutEverywhere(ctx: UsersContext): Promise<boolean> {
 }
 
 async function endSession(ctx: UsersContext, sessionId: string, reason: SessionEndReason): Promise<void> {
-  await ctx.prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: reason } });
+  await ctx.prisma.session.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: new Date(), revokedReason: reason },
+  });
   await ctx.revocations.revokeSession(sessionId);
 }
 
