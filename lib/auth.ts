@@ -1,5 +1,6 @@
 // Identity is a JWT signed by the users subgraph with an Ed25519 key. The router and every
 // subgraph verify it with the public key; no process trusts a user id or role sent any other way.
+// Each token belongs to a session (`sid`) and can be revoked before it expires (lib/revocations.ts).
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -17,6 +18,7 @@ import {
 } from "jose";
 import type { Config } from "./config.js";
 import { ForbiddenError, UnauthenticatedError } from "./errors.js";
+import type { SessionClaims, TokenRevocations } from "./revocations.js";
 
 export const JWT_ALGORITHM = "EdDSA";
 export type Role = "CUSTOMER" | "ADMIN";
@@ -25,6 +27,14 @@ export type Role = "CUSTOMER" | "ADMIN";
 export interface Viewer {
   userId: string;
   role: Role;
+  /** The sign-in session the token belongs to (`sid` claim); `logout` ends it. */
+  sessionId: string;
+}
+
+/** What an access token is issued for. */
+export interface TokenSubject extends Viewer {
+  /** Milliseconds; taken before the role was read, so a role change racing the sign-in revokes it. */
+  issuedAtMs: number;
 }
 
 export interface SigningKeys {
@@ -73,12 +83,18 @@ export interface TokenOptions {
   ttlSeconds: number;
 }
 
-export async function signToken(viewer: Viewer, privateKey: CryptoKey, options: TokenOptions): Promise<{ token: string; expiresAt: Date }> {
-  const issuedAt = Math.floor(Date.now() / 1000);
+export async function signToken(
+  subject: TokenSubject,
+  privateKey: CryptoKey,
+  options: TokenOptions,
+): Promise<{ token: string; expiresAt: Date }> {
+  const issuedAt = Math.floor(subject.issuedAtMs / 1000);
   const expiresAt = issuedAt + options.ttlSeconds;
-  const token = await new SignJWT({ role: viewer.role })
+  // `iat` has whole seconds; revocation markers compare milliseconds, so a token issued in the same
+  // second as a revocation, but after it, stays valid.
+  const token = await new SignJWT({ role: subject.role, sid: subject.sessionId, iat_ms: subject.issuedAtMs })
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: "JWT" })
-    .setSubject(viewer.userId)
+    .setSubject(subject.userId)
     .setIssuer(options.issuer)
     .setAudience(options.audience)
     .setIssuedAt(issuedAt)
@@ -88,11 +104,23 @@ export async function signToken(viewer: Viewer, privateKey: CryptoKey, options: 
   return { token, expiresAt: new Date(expiresAt * 1000) };
 }
 
+/** Checks signature, issuer, audience, expiry and claims, then that the session was not revoked. */
 export async function verifyToken(
   token: string,
   publicKey: CryptoKey,
   options: Pick<TokenOptions, "issuer" | "audience">,
+  revocations: TokenRevocations,
 ): Promise<Viewer> {
+  const claims = await verifySignedClaims(token, publicKey, options);
+  if (await revocations.isRevoked(claims)) throw new UnauthenticatedError("This session has ended; sign in again.");
+  return { userId: claims.userId, role: claims.role, sessionId: claims.sessionId };
+}
+
+async function verifySignedClaims(
+  token: string,
+  publicKey: CryptoKey,
+  options: Pick<TokenOptions, "issuer" | "audience">,
+): Promise<SessionClaims & { role: Role }> {
   try {
     const { payload } = await jwtVerify(token, publicKey, {
       algorithms: [JWT_ALGORITHM],
@@ -101,7 +129,19 @@ export async function verifyToken(
       requiredClaims: ["sub", "exp", "iat"],
     });
     if (payload.role !== "CUSTOMER" && payload.role !== "ADMIN") throw new UnauthenticatedError("The token carries no valid role.");
-    return { userId: payload.sub!, role: payload.role };
+    // Checked after the signature and expiry, so an expired token still says it expired. A token
+    // without a session (made before sessions existed) cannot be revoked, so it is refused.
+    const { sid, iat_ms: issuedAtMs } = payload;
+    if (
+      typeof sid !== "string" ||
+      sid.length === 0 ||
+      sid.length > 64 ||
+      typeof issuedAtMs !== "number" ||
+      !Number.isSafeInteger(issuedAtMs)
+    ) {
+      throw new UnauthenticatedError("The token is not valid; sign in again.");
+    }
+    return { userId: payload.sub!, role: payload.role, sessionId: sid, issuedAtMs };
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;
     if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError("The token has expired; sign in again.");
@@ -114,11 +154,12 @@ export async function viewerFromAuthorization(
   header: string | undefined,
   publicKey: CryptoKey,
   options: Pick<TokenOptions, "issuer" | "audience">,
+  revocations: TokenRevocations,
 ): Promise<Viewer | null> {
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new UnauthenticatedError("The Authorization header must be 'Bearer <token>'.");
-  return verifyToken(match[1]!, publicKey, options);
+  return verifyToken(match[1]!, publicKey, options, revocations);
 }
 
 export function requireViewer(viewer: Viewer | null): Viewer {

@@ -66,7 +66,8 @@ const envSchema = z.object({
   JWT_KEY_FILE: z.string().default(".secrets/jwt-dev-keys.json"),
   JWT_ISSUER: z.string().min(1).default("shopgraph"),
   JWT_AUDIENCE: z.string().min(1).default("shopgraph-api"),
-  JWT_TTL_SECONDS: positiveInt.default(3600),
+  JWT_TTL_SECONDS: positiveInt.default(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(30 * 24 * 3600),
   SUBGRAPH_SECRET: z
     .string()
     .trim()
@@ -112,7 +113,10 @@ export interface Config {
     keyFile: string;
     issuer: string;
     audience: string;
+    /** Lifetime of an access token (JWT). */
     ttlSeconds: number;
+    /** Lifetime of a session: its refresh tokens rotate within it, then the user signs in again. */
+    refreshTokenTtlSeconds: number;
   };
   /** The secret the router and subgraphs sign service assertions with (lib/serviceAuth.ts). */
   serviceAuth: { secret?: string; secretFile: string };
@@ -205,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       ttlSeconds: e.JWT_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     },
     serviceAuth: { secret: e.SUBGRAPH_SECRET, secretFile: e.SUBGRAPH_SECRET_FILE },
     cors: {

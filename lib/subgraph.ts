@@ -12,6 +12,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/ind
 import { GraphQLError, parse } from "graphql";
 import type { Config, SubgraphName } from "./config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
+import { TokenRevocations } from "./revocations.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { asyncHandler, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "./http.js";
@@ -26,6 +27,8 @@ export interface BaseContext {
   authorization?: string;
   requestId: string;
   log: Logger;
+  /** Revoked sessions (Redis); the users subgraph writes them, every verifier reads them. */
+  revocations: TokenRevocations;
 }
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -113,6 +116,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
   const logger = createLogger(name, config.logLevel);
   const keys = await loadSigningKeys(config);
   const serviceSecret = loadServiceSecret(config);
+  const revocations = await TokenRevocations.connect(config, logger);
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(options.schemaPath, "utf8")),
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
@@ -168,7 +172,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
         const log = logger.child({ requestId, caller });
         let viewer: Viewer | null;
         try {
-          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt);
+          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt, revocations);
         } catch (error) {
           if (error instanceof GraphQLError) {
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
@@ -176,7 +180,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
           throw error;
         }
         const authorization = viewer ? req.headers.authorization : undefined;
-        return options.createContext({ viewer, caller, authorization, requestId, log });
+        return options.createContext({ viewer, caller, authorization, requestId, log, revocations });
       },
     }),
   );
@@ -198,6 +202,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
     async stop() {
       await apollo.stop();
       await options.onStop?.();
+      await revocations.close();
     },
   };
 }

@@ -17,6 +17,7 @@ import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode, type ValidationContext } from "graphql";
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib/auth.js";
+import { TokenRevocations } from "../../lib/revocations.js";
 import { createLogger } from "../../lib/logger.js";
 import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
 import { registry } from "../../lib/metrics.js";
@@ -37,7 +38,7 @@ const reportAsValidationError = {
 };
 
 /** Root fields that sign in or create accounts: limited per client address far more strictly. */
-const AUTH_FIELDS = new Set(["login", "register"]);
+const AUTH_FIELDS = new Set(["login", "register", "refreshToken"]);
 
 /** The root field names an operation selects, following fragments (so a spread cannot hide `login`). */
 export function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): Set<string> {
@@ -102,6 +103,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
   const serviceSecret = loadServiceSecret(config);
   // Fail fast instead of queueing commands while Redis is away; the limiter then uses its in-memory fallback.
   const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const connectingRevocations = TokenRevocations.connect(config, logger); // its own client, waited for alongside
   redis.on("error", (error) => logger.warn({ err: error }, "redis error"));
   // Without the offline queue, commands sent before the connection is up fail over to the in-memory
   // limiter; wait for it (briefly: a router without Redis still serves, with per-process limits).
@@ -113,6 +115,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     });
   });
   const limits = createRateLimits(redis, config);
+  const revocations = await connectingRevocations;
 
   const subgraphUrl = (name: string) => config.subgraphs[name as SubgraphName]?.url;
   const gateway = new ApolloGateway({
@@ -187,7 +190,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {
     try {
-      req.viewer = await viewerFromAuthorization(req.headers.authorization, publicKey, config.jwt);
+      req.viewer = await viewerFromAuthorization(req.headers.authorization, publicKey, config.jwt, revocations);
     } catch (error) {
       if (error instanceof GraphQLError) return graphqlErrorResponse(res, error, 401);
       throw error;
@@ -244,6 +247,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     async stop() {
       await apollo.stop();
       redis.disconnect();
+      await revocations.close();
     },
   };
 }

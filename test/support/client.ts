@@ -107,18 +107,20 @@ export interface Account {
   email: string;
   password: string;
   token: string;
+  refreshToken: string;
 }
 
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token user { id } } }`;
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token refreshToken user { id } } }`;
 
 export async function registerCustomer(name = "Test Customer"): Promise<Account> {
   const email = uniqueEmail("customer");
-  const data = await gqlOk<{ register: { token: string; user: { id: string } } }>(
-    `mutation Register($input: RegisterInput!) { register(input: $input) { token user { id } } }`,
+  const data = await gqlOk<{ register: { token: string; refreshToken: string; user: { id: string } } }>(
+    `mutation Register($input: RegisterInput!) { register(input: $input) { token refreshToken user { id } } }`,
     { input: { email, password: STRONG_PASSWORD, name } },
     { ip: randomIp() },
   );
-  return { id: data.register.user.id, email, password: STRONG_PASSWORD, token: data.register.token };
+  const { token, refreshToken } = data.register;
+  return { id: data.register.user.id, email, password: STRONG_PASSWORD, token, refreshToken };
 }
 
 /** An administrator made the way `npm run create-admin` makes one, signed in through the router. */
@@ -127,8 +129,12 @@ export async function createAdmin(): Promise<Account> {
   try {
     const email = uniqueEmail("admin");
     const { user, generatedPassword } = await makeAdmin(prisma, email);
-    const data = await gqlOk<{ login: { token: string } }>(LOGIN, { email, password: generatedPassword }, { ip: randomIp() });
-    return { id: user.id, email, password: generatedPassword!, token: data.login.token };
+    const data = await gqlOk<{ login: { token: string; refreshToken: string } }>(
+      LOGIN,
+      { email, password: generatedPassword },
+      { ip: randomIp() },
+    );
+    return { id: user.id, email, password: generatedPassword!, token: data.login.token, refreshToken: data.login.refreshToken };
   } finally {
     await prisma.$disconnect();
   }

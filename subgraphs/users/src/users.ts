@@ -8,6 +8,7 @@ import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
+import { endAllSessions, startSession, type AuthResult } from "./sessions.js";
 
 export type { User };
 
@@ -42,29 +43,18 @@ const updateProfileSchema = z.object({
   newPassword: z.string().nullish(),
 });
 
-export interface AuthResult {
-  token: string;
-  expiresAt: Date;
-  user: User;
-}
-
-async function signIn(ctx: UsersContext, user: User): Promise<AuthResult> {
-  const viewer = { userId: user.id, role: user.role };
-  const { token, expiresAt } = await ctx.issueToken(viewer);
-  // The caller has just proven who they are, so the rest of this response may show their private fields.
-  ctx.viewer = viewer;
-  return { token, expiresAt, user };
-}
-
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
+const isSerializationFailure = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034";
+
 export async function register(ctx: UsersContext, input: unknown): Promise<AuthResult> {
+  const startedAtMs = Date.now();
   const { email, password, name } = parseInput(registerSchema, input);
   assertStrongPassword(password, email, "input.password");
   try {
     const user = await ctx.prisma.user.create({ data: { email, name, passwordHash: await hashPassword(password) } });
     ctx.log.info({ userId: user.id }, "user registered");
-    return signIn(ctx, user);
+    return await startSession(ctx, user, startedAtMs);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError("An account with this email already exists.", "input.email");
     throw error;
@@ -72,12 +62,13 @@ export async function register(ctx: UsersContext, input: unknown): Promise<AuthR
 }
 
 export async function login(ctx: UsersContext, email: string, password: string): Promise<AuthResult> {
+  const startedAtMs = Date.now(); // before the user (and role) is read: see startSession
   const user = await ctx.prisma.user.findUnique({ where: { email: normalizeEmail(email) } });
   const matches = user
     ? await verifyPassword(user.passwordHash, password)
     : await verifyPassword(await decoyPasswordHash(), password).then(() => false);
   if (!user || !matches) throw new UnauthenticatedError("Invalid email or password.");
-  return signIn(ctx, user);
+  return startSession(ctx, user, startedAtMs);
 }
 
 export async function findById(ctx: UsersContext, id: string): Promise<User | null> {
@@ -108,11 +99,25 @@ export async function updateProfile(ctx: UsersContext, input: unknown): Promise<
     assertStrongPassword(changes.newPassword, user.email, "input.newPassword");
     data.passwordHash = await hashPassword(changes.newPassword);
   }
-  return ctx.prisma.user.update({ where: { id: user.id }, data });
+  const updated = await ctx.prisma.user.update({ where: { id: user.id }, data });
+  // Whoever knew the old password may hold a session: every session ends, this one too (sign in again).
+  if (data.passwordHash) await endAllSessions(ctx, user.id, "password-changed");
+  return updated;
+}
+
+/**
+ * For operations on users and roles: the token's role is not enough (it may predate a demotion whose
+ * revocation this process could not read), so the caller's current role is read from the database.
+ */
+async function requireCurrentAdmin(ctx: UsersContext): Promise<void> {
+  const viewer = requireAdmin(ctx.viewer);
+  const caller = await ctx.prisma.user.findUnique({ where: { id: viewer.userId }, select: { role: true } });
+  if (!caller) throw new UnauthenticatedError("Your account no longer exists.");
+  if (caller.role !== "ADMIN") throw new ForbiddenError("Only administrators can do this.");
 }
 
 export async function listUsers(ctx: UsersContext, args: { first?: number | null; after?: string | null; search?: string | null }) {
-  requireAdmin(ctx.viewer);
+  await requireCurrentAdmin(ctx);
   const size = pageSize(args.first);
   const search = args.search?.trim();
   const where: Prisma.UserWhereInput = search
@@ -134,26 +139,78 @@ export async function listUsers(ctx: UsersContext, args: { first?: number | null
 }
 
 export async function getUser(ctx: UsersContext, id: string): Promise<User | null> {
-  requireAdmin(ctx.viewer);
+  await requireCurrentAdmin(ctx);
   return findById(ctx, id);
 }
 
 export async function setUserRole(ctx: UsersContext, userId: string, role: Role): Promise<User> {
-  requireAdmin(ctx.viewer);
+  await requireCurrentAdmin(ctx);
   const user = await findById(ctx, userId);
   if (!user) throw new NotFoundError("User");
   if (user.role === role) return user;
-  // Serializable, so two admins demoting each other at once cannot leave no admin at all.
-  return ctx.prisma.$transaction(
-    async (tx) => {
-      if (user.role === "ADMIN") {
-        const admins = await tx.user.count({ where: { role: "ADMIN" } });
-        if (admins <= 1) throw new ConflictError("The last administrator cannot be demoted.", "role");
-      }
-      return tx.user.update({ where: { id: user.id }, data: { role } });
-    },
-    { isolationLevel: "Serializable" },
+  const updated = await whileAdminsRemain(ctx, user, "The last administrator cannot be demoted.", "role", (tx) =>
+    tx.user.update({ where: { id: user.id }, data: { role } }),
   );
+  // Tokens carry the role: every session ends, and the new role applies from the next sign-in.
+  await endAllSessions(ctx, user.id, "role-changed");
+  return updated;
+}
+
+/** The signed-in user deletes their own account, proving it with their password. */
+export async function deleteAccount(ctx: UsersContext, password: string): Promise<boolean> {
+  const viewer = requireViewer(ctx.viewer);
+  const user = await findById(ctx, viewer.userId);
+  if (!user) throw new UnauthenticatedError("Your account no longer exists.");
+  if (!(await verifyPassword(user.passwordHash, password))) throw new BadUserInputError("The password is not correct.", "password");
+  await removeUser(ctx, user);
+  return true;
+}
+
+/** An administrator deletes a user (themself included, unless they are the last administrator). */
+export async function deleteUser(ctx: UsersContext, id: string): Promise<boolean> {
+  await requireCurrentAdmin(ctx);
+  const user = await findById(ctx, id);
+  if (!user) throw new NotFoundError("User");
+  await removeUser(ctx, user);
+  return true;
+}
+
+/** Deletes the row (its sessions go with it; orders keep only the id) and refuses the user's access tokens. */
+async function removeUser(ctx: UsersContext, user: User): Promise<void> {
+  await whileAdminsRemain(ctx, user, "The last administrator cannot be deleted.", "id", async (tx) => {
+    const { count } = await tx.user.deleteMany({ where: { id: user.id } });
+    if (count === 0) throw new NotFoundError("User");
+  });
+  await ctx.revocations.revokeUser(user.id);
+  ctx.log.info({ userId: user.id }, "user deleted");
+}
+
+/**
+ * Runs a change that takes `user` out of the administrators, refusing it when no other administrator would
+ * remain. Serializable, so two admins demoting or deleting each other at once cannot leave none.
+ */
+async function whileAdminsRemain<T>(
+  ctx: UsersContext,
+  user: User,
+  refusal: string,
+  field: string,
+  change: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await ctx.prisma.$transaction(
+      async (tx) => {
+        if (user.role === "ADMIN") {
+          const admins = await tx.user.count({ where: { role: "ADMIN" } });
+          if (admins <= 1) throw new ConflictError(refusal, field);
+        }
+        return change(tx);
+      },
+      { isolationLevel: "Serializable" },
+    );
+  } catch (error) {
+    if (isSerializationFailure(error)) throw new ConflictError("Administrators were changed at the same time; try again.", field);
+    throw error;
+  }
 }
 
 /**

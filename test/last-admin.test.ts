@@ -1,0 +1,96 @@
+// The last administrator can be neither demoted nor deleted, by anyone, themself included. The run's
+// users database holds many administrators, so this file starts a users subgraph of its own, in this
+// process, on a users database of its own.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { SUBGRAPH_NAMES, type Config } from "../lib/config.js";
+import { prismaAdapter } from "../lib/database.js";
+import type { RunningServer } from "../lib/subgraph.js";
+import { dropDatabases, ensureDatabases } from "../scripts/lib/stack.js";
+import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
+import { createUsersServer } from "../subgraphs/users/src/server.js";
+import { makeAdmin } from "../subgraphs/users/src/users.js";
+import { config as runConfig, expectError, gql, gqlOk, serviceHeaders, uniqueEmail, type Account } from "./support/client.js";
+
+const config: Config = {
+  ...runConfig,
+  logLevel: "silent",
+  subgraphs: Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => {
+      const url = new URL(runConfig.subgraphs[name].databaseUrl);
+      url.pathname = `${url.pathname}_admins`;
+      return [name, { ...runConfig.subgraphs[name], databaseUrl: url.toString() }];
+    }),
+  ) as Config["subgraphs"],
+};
+
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token refreshToken } }`;
+const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { id role } }`;
+const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) }`;
+const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }`;
+
+let prisma: UsersPrisma;
+let server: RunningServer;
+let url: string;
+
+before(async () => {
+  await ensureDatabases(config);
+  await promisify(execFile)("npx", ["prisma", "migrate", "deploy", "--config", "prisma/users/prisma.config.ts"], {
+    env: { ...process.env, USERS_DATABASE_URL: config.subgraphs.users.databaseUrl },
+  });
+  prisma = new UsersPrisma({ adapter: prismaAdapter(config.subgraphs.users.databaseUrl, 2) });
+  server = await createUsersServer(config, prisma);
+  url = `http://127.0.0.1:${await server.listen(0)}/graphql`;
+});
+
+after(async () => {
+  await server?.stop();
+  await dropDatabases(config);
+});
+
+async function admin(): Promise<Account> {
+  const email = uniqueEmail("admin");
+  const { user, generatedPassword } = await makeAdmin(prisma, email);
+  const { login } = await gqlOk(LOGIN, { email, password: generatedPassword }, { url, headers: serviceHeaders() });
+  return { id: user.id, email, password: generatedPassword!, token: login.token, refreshToken: login.refreshToken };
+}
+
+const adminCount = () => prisma.user.count({ where: { role: "ADMIN" } });
+
+describe("the last administrator", () => {
+  it("cannot demote or delete themself, by deleteUser or deleteAccount", async () => {
+    const only = await admin();
+    expectError(
+      await gql(SET_ROLE, { userId: only.id, role: "CUSTOMER" }, { url, headers: serviceHeaders(), token: only.token }),
+      "CONFLICT",
+      "role",
+    );
+    expectError(await gql(DELETE_USER, { id: only.id }, { url, headers: serviceHeaders(), token: only.token }), "CONFLICT", "id");
+    expectError(
+      await gql(DELETE_ACCOUNT, { password: only.password }, { url, headers: serviceHeaders(), token: only.token }),
+      "CONFLICT",
+      "id",
+    );
+    assert.equal(await adminCount(), 1);
+    // Nothing ended: the session still works.
+    assert.equal((await gqlOk(`{ me { id role } }`, {}, { url, headers: serviceHeaders(), token: only.token })).me.role, "ADMIN");
+  });
+
+  it("survives two administrators deleting each other at once", async () => {
+    await prisma.user.deleteMany({});
+    const a = await admin();
+    const b = await admin();
+    const results = await Promise.all([
+      gql(DELETE_USER, { id: b.id }, { url, headers: serviceHeaders(), token: a.token }),
+      gql(DELETE_USER, { id: a.id }, { url, headers: serviceHeaders(), token: b.token }),
+    ]);
+    for (const result of results) {
+      assert.ok(result.status < 500, JSON.stringify(result.errors));
+      if (result.errors) assert.ok(["CONFLICT", "UNAUTHENTICATED", "NOT_FOUND"].includes(String(result.errors[0]!.extensions?.code)));
+    }
+    assert.ok(results.filter((r) => !r.errors).length <= 1, "both deletions succeeded");
+    assert.ok((await adminCount()) >= 1, "no administrator left");
+  });
+});
