@@ -68,6 +68,16 @@ async function changeCart(ctx: CartsContext, change: (tx: Prisma.TransactionClie
   return cart;
 }
 
+/** The `@listSize(assumedSize:)` of Cart.items: the router's cost estimate relies on it. */
+export const MAX_CART_LINES = 100;
+
+/** Inside changeCart (the cart row is locked): refuses a change that leaves more than MAX_CART_LINES products. */
+async function checkLineCount(tx: Prisma.TransactionClient, cart: Cart): Promise<void> {
+  if ((await tx.cartItem.count({ where: { cartId: cart.id } })) > MAX_CART_LINES) {
+    throw new BadUserInputError(`A cart holds at most ${MAX_CART_LINES} different products.`, "productId");
+  }
+}
+
 export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(addSchema, input, "");
@@ -77,6 +87,7 @@ export async function addToCart(ctx: CartsContext, input: { productId: string; q
       create: { cartId: cart.id, productId, quantity },
       update: { quantity: { increment: quantity } },
     });
+    await checkLineCount(tx, cart);
     if (item.quantity > MAX_QUANTITY_PER_PRODUCT) {
       // Throwing rolls the increment back.
       throw new BadUserInputError(
@@ -90,15 +101,15 @@ export async function addToCart(ctx: CartsContext, input: { productId: string; q
 export async function updateCartItem(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(setSchema, input, "");
-  return changeCart(ctx, (tx, cart) =>
-    quantity === 0
-      ? tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } })
-      : tx.cartItem.upsert({
-          where: { cartId_productId: { cartId: cart.id, productId } },
-          create: { cartId: cart.id, productId, quantity },
-          update: { quantity },
-        }),
-  );
+  return changeCart(ctx, async (tx, cart) => {
+    if (quantity === 0) return tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } });
+    await tx.cartItem.upsert({
+      where: { cartId_productId: { cartId: cart.id, productId } },
+      create: { cartId: cart.id, productId, quantity },
+      update: { quantity },
+    });
+    await checkLineCount(tx, cart);
+  });
 }
 
 export async function clearCart(ctx: CartsContext): Promise<Cart> {
