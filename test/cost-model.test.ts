@@ -7,18 +7,13 @@ import { getIntrospectionQuery, Kind, parse } from "graphql";
 import { buildCostModel, estimateCost, listFieldsWithoutListSize } from "../router/src/cost.js";
 import { SUPERGRAPH_PATH, isLocalOrigin, rootFieldCounts } from "../router/src/server.js";
 import { loadConfig } from "../lib/config.js";
+import { ATTACK_QUERY } from "./support/costQueries.js";
 
 const model = buildCostModel(readFileSync(SUPERGRAPH_PATH, "utf8"));
 const defaults = loadConfig({});
 const MAX = defaults.queryLimits.maxCost;
 const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
   estimateCost(model, parse(query), operationName, variables);
-
-/** 30 aliases of products(first:100), each product's category's parent listing 100 more with stock and images (issue 6). */
-export const ATTACK_QUERY =
-  "fragment Deep on Product { category { parent { products(first: 100) { edges { node { id name inventory { available } images { url } } } } } } }\n{ " +
-  Array.from({ length: 30 }, (_, i) => `p${i}: products(first: 100) { edges { node { ...Deep } } }`).join(" ") +
-  " }";
 
 describe("cost model", () => {
   it("knows a size for every list field of the supergraph", () => {
