@@ -79,12 +79,14 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().default("*"),
   TRUST_PROXY: z.string().default("false"),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
-  RATE_LIMIT_IP_MAX: positiveInt.default(600),
-  RATE_LIMIT_USER_MAX: positiveInt.default(600),
+  RATE_LIMIT_IP_MAX: positiveInt.default(50_000),
+  RATE_LIMIT_USER_MAX: positiveInt.default(20_000),
   RATE_LIMIT_AUTH_MAX: positiveInt.default(10),
   SUBGRAPH_TIMEOUT_MS: positiveInt.default(10_000),
   MAX_QUERY_DEPTH: positiveInt.default(12),
   MAX_QUERY_ALIASES: positiveInt.default(30),
+  MAX_QUERY_TOKENS: positiveInt.default(1000),
+  MAX_OPERATION_COST: positiveInt.default(5000),
   SEED_DEMO_DATA: bool.optional(),
   STORAGE_DIR: z.string().min(1).default("var/storage"),
   PUBLIC_ASSET_URL: urlWithProtocol(["http:", "https:"]).optional(),
@@ -122,10 +124,14 @@ export interface Config {
   serviceAuth: { secret?: string; secretFile: string };
   cors: { origins: "*" | string[] };
   trustProxy: string | boolean | number;
+  /** ipMax and userMax are cost points per window (each operation costs its estimated cost, at least 1); authMax counts auth fields. */
   rateLimit: { windowSeconds: number; ipMax: number; userMax: number; authMax: number };
   subgraphTimeoutMs: number;
-  /** Operations deeper or with more aliases than this are refused before planning. */
-  queryLimits: { maxDepth: number; maxAliases: number };
+  /**
+   * Operations deeper, with more aliases or of a higher estimated cost than this are refused before planning;
+   * documents of more tokens than maxTokens are refused while parsing.
+   */
+  queryLimits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number };
   seedDemoData: boolean;
   uploads: {
     /** Largest accepted upload, in bytes. */
@@ -228,7 +234,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authMax: e.RATE_LIMIT_AUTH_MAX,
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
-    queryLimits: { maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_QUERY_ALIASES },
+    queryLimits: {
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxCost: e.MAX_OPERATION_COST,
+    },
     // Demo accounts and catalog by default everywhere but production, where they must be asked for.
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     uploads: {

@@ -3,7 +3,14 @@
 import { GraphQLError } from "graphql";
 
 export type ErrorCode =
-  "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "RATE_LIMITED" | "INTERNAL_SERVER_ERROR";
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  | "COST_LIMIT_EXCEEDED"
+  | "INTERNAL_SERVER_ERROR";
 
 export class AppError extends GraphQLError {
   constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
@@ -50,6 +57,7 @@ export const EXPECTED_ERROR_CODES = new Set<string>([
   "NOT_FOUND",
   "CONFLICT",
   "RATE_LIMITED",
+  "COST_LIMIT_EXCEEDED",
   // Apollo Server's own request-level codes.
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",

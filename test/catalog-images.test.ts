@@ -161,6 +161,21 @@ describe("uploading a product image", () => {
     });
   }
 
+  it("keeps at most 10 images per product (the bound the router's cost estimate assumes)", async () => {
+    const productId = await createProduct();
+    const small = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#36c" } })
+      .png()
+      .toBuffer();
+    for (let i = 0; i < 10; i++) {
+      const result = await upload(productId, small, { type: "image/png", filename: "a.png" });
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    }
+    const refused = await upload(productId, small, { type: "image/png", filename: "a.png" });
+    expectError(refused, "BAD_USER_INPUT", "productId");
+    assert.equal((await imagesOf(productId)).length, 10);
+    assert.equal(filesOf(productId).filter((f) => String(f).endsWith(".webp")).length, 30);
+  });
+
   it("is for administrators only", async () => {
     const productId = await createProduct();
     const png = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#000" } })

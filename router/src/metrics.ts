@@ -40,3 +40,10 @@ export const rateLimited = new Counter({
   labelNames: ["limit"] as const,
   registers: [registry],
 });
+
+export const operationCost = new Histogram({
+  name: "shopgraph_router_operation_cost",
+  help: "Estimated static cost of each operation (before refusal or execution)",
+  buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 100000],
+  registers: [registry],
+});

@@ -10,8 +10,11 @@ import { rateLimited } from "./metrics.js";
 export type LimitName = "ip" | "user" | "auth";
 
 export interface RateLimits {
-  /** Resolves when allowed; rejects with a RATE_LIMITED GraphQLError (HTTP 429, Retry-After) when not. */
-  consume(limit: LimitName, key: string): Promise<void>;
+  /**
+   * Takes `points` (default 1) from `key`'s budget. Resolves when allowed; rejects with a RATE_LIMITED
+   * GraphQLError (HTTP 429, Retry-After) when not.
+   */
+  consume(limit: LimitName, key: string, points?: number): Promise<void>;
 }
 
 export function createRateLimits(redis: Redis, config: Config): RateLimits {
@@ -27,9 +30,9 @@ export function createRateLimits(redis: Redis, config: Config): RateLimits {
   const limiters: Record<LimitName, RateLimiterRedis> = { ip: make("ip", ipMax), user: make("user", userMax), auth: make("auth", authMax) };
 
   return {
-    async consume(limit, key) {
+    async consume(limit, key, points = 1) {
       try {
-        await limiters[limit].consume(key);
+        await limiters[limit].consume(key, points);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         rateLimited.labels(limit).inc();

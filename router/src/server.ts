@@ -28,6 +28,8 @@ import { createRateLimits, type RateLimits } from "./rateLimit.js";
 import { uploadMiddleware } from "./uploads.js";
 import { proxyAssets } from "./assets.js";
 import { graphqlErrors, requestDuration, requestsTotal } from "./metrics.js";
+import { buildCostModel } from "./cost.js";
+import { demandControlPlugin } from "./demandControl.js";
 import type { RouterContext } from "./context.js";
 
 export const SUPERGRAPH_PATH = path.join(import.meta.dirname, "..", "supergraph.graphql");
@@ -37,22 +39,52 @@ const reportAsValidationError = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
+/** How long /ready reuses its last answer. */
+const READY_CACHE_MS = 1500;
+
+/**
+ * CORS outside production without CORS_ORIGINS: any port on this machine (a local front end's dev
+ * server), never another site, since the browser would send that site's requests with credentials.
+ */
+export function isLocalOrigin(origin: string | undefined, callback: (error: Error | null, allow?: boolean) => void): void {
+  callback(null, origin !== undefined && /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(origin));
+}
+
 /** Root fields that sign in or create accounts: limited per client address far more strictly. */
 const AUTH_FIELDS = new Set(["login", "register", "refreshToken"]);
 
-/** The root field names an operation selects, following fragments (so a spread cannot hide `login`). */
-export function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): Set<string> {
-  const names = new Set<string>();
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) names.add(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFieldNames(document, selection.selectionSet, seen).forEach((n) => names.add(n));
-    else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootFieldNames(document, fragment.selectionSet, seen).forEach((n) => names.add(n));
+/**
+ * How often an operation selects each root field, aliases and fragments included (so neither an alias
+ * nor a spread can hide a `login`). Each fragment is counted once and reused, so fragments spreading
+ * each other many times cannot make this slow; a spread cycle (refused by validation) counts nothing.
+ */
+export function rootFieldCounts(document: DocumentNode, selectionSet: SelectionSetNode): Map<string, number> {
+  const fragmentCounts = new Map<string, Map<string, number>>();
+  const visiting = new Set<string>();
+  const add = (into: Map<string, number>, from: Map<string, number>) =>
+    from.forEach((n, name) => into.set(name, (into.get(name) ?? 0) + n));
+  const count = (selections: SelectionSetNode): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const selection of selections.selections) {
+      if (selection.kind === Kind.FIELD) add(counts, new Map([[selection.name.value, 1]]));
+      else if (selection.kind === Kind.INLINE_FRAGMENT) add(counts, count(selection.selectionSet));
+      else if (!visiting.has(selection.name.value)) {
+        const name = selection.name.value;
+        let counted = fragmentCounts.get(name);
+        if (!counted) {
+          const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+          if (fragment?.kind !== Kind.FRAGMENT_DEFINITION) continue;
+          visiting.add(name);
+          counted = count(fragment.selectionSet);
+          visiting.delete(name);
+          fragmentCounts.set(name, counted);
+        }
+        add(counts, counted);
+      }
     }
-  }
-  return names;
+    return counts;
+  };
+  return count(selectionSet);
 }
 
 function authRateLimitPlugin(limits: RateLimits): ApolloServerPlugin<RouterContext> {
@@ -61,8 +93,10 @@ function authRateLimitPlugin(limits: RateLimits): ApolloServerPlugin<RouterConte
       return {
         async didResolveOperation({ document, operation, contextValue }) {
           if (!operation) return;
-          const fields = rootFieldNames(document, operation.selectionSet);
-          if ([...fields].some((f) => AUTH_FIELDS.has(f))) await limits.consume("auth", contextValue.clientIp);
+          // One point per auth field: five aliased `register`s are five sign-ups.
+          let attempts = 0;
+          for (const [field, count] of rootFieldCounts(document, operation.selectionSet)) if (AUTH_FIELDS.has(field)) attempts += count;
+          if (attempts > 0) await limits.consume("auth", contextValue.clientIp, Math.min(attempts, Number.MAX_SAFE_INTEGER));
         },
       };
     },
@@ -134,6 +168,8 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: !config.isProduction,
     formatError: formatErrorFor(config.isProduction),
+    // Parsing stops at this many tokens (GRAPHQL_PARSE_FAILED), so validation never sees a huge document.
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
     // Cheap protection against expensive operations, checked before any subgraph is asked.
     validationRules: [
       maxDepthRule({
@@ -151,6 +187,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       maskingPlugin<RouterContext>(),
       authRateLimitPlugin(limits),
+      demandControlPlugin(buildCostModel(supergraphSdl), config.queryLimits.maxCost, limits),
       errorMetricsPlugin(),
     ],
   });
@@ -160,22 +197,35 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
   app.get("/health", (_req, res) => {
     res.json({ status: "ok" });
   });
+  const checkSubgraphs = async () => {
+    const checks = await Promise.all(
+      SUBGRAPH_NAMES.map(async (name) => {
+        const healthUrl = config.subgraphs[name].url.replace(/\/graphql\/?$/, "/health");
+        try {
+          const response = await fetch(healthUrl, { signal: AbortSignal.timeout(2000) });
+          return [name, response.ok ? "ok" : `unhealthy (HTTP ${response.status})`] as const;
+        } catch {
+          return [name, "unreachable"] as const;
+        }
+      }),
+    );
+    return { ready: checks.every(([, status]) => status === "ok"), subgraphs: Object.fromEntries(checks) };
+  };
+  // /ready is public and each check reaches six databases: concurrent callers share one check in flight,
+  // and its answer is reused for READY_CACHE_MS after it completes.
+  let readiness: { answer: ReturnType<typeof checkSubgraphs>; expiresAt: number } | undefined;
   app.get(
     "/ready",
     asyncHandler(async (_req, res) => {
-      const checks = await Promise.all(
-        SUBGRAPH_NAMES.map(async (name) => {
-          const healthUrl = config.subgraphs[name].url.replace(/\/graphql\/?$/, "/health");
-          try {
-            const response = await fetch(healthUrl, { signal: AbortSignal.timeout(2000) });
-            return [name, response.ok ? "ok" : `unhealthy (HTTP ${response.status})`] as const;
-          } catch {
-            return [name, "unreachable"] as const;
-          }
-        }),
-      );
-      const subgraphs = Object.fromEntries(checks);
-      const ready = checks.every(([, status]) => status === "ok");
+      if (!readiness || readiness.expiresAt < Date.now()) {
+        const answer = checkSubgraphs();
+        readiness = { answer, expiresAt: Infinity };
+        void answer.then(
+          () => readiness?.answer === answer && (readiness.expiresAt = Date.now() + READY_CACHE_MS),
+          () => readiness?.answer === answer && (readiness = undefined),
+        );
+      }
+      const { ready, subgraphs } = await readiness.answer;
       res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", subgraphs });
     }),
   );
@@ -199,7 +249,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
 
   app.use(
     "/graphql",
-    cors({ origin: config.cors.origins === "*" ? true : config.cors.origins, maxAge: 600 }),
+    cors({ origin: config.cors.origins === "*" ? isLocalOrigin : config.cors.origins, maxAge: 600 }),
     (req: Request, res: Response, next: NextFunction) => {
       const endTimer = requestDuration.startTimer();
       res.on("finish", () => {

@@ -46,6 +46,7 @@ export interface GraphQLResult<T> {
   headers: Headers;
   data: T;
   errors?: GraphQLErrorBody[];
+  extensions?: Record<string, unknown>;
 }
 
 export interface RequestOptions {
@@ -74,13 +75,13 @@ export async function gql<T = any>(
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  let body: { data?: T; errors?: GraphQLErrorBody[] };
+  let body: { data?: T; errors?: GraphQLErrorBody[]; extensions?: Record<string, unknown> };
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
     throw new Error(`Expected JSON from ${url}, got ${response.status}: ${text.slice(0, 500)}`);
   }
-  return { status: response.status, headers: response.headers, data: body.data as T, errors: body.errors };
+  return { status: response.status, headers: response.headers, data: body.data as T, errors: body.errors, extensions: body.extensions };
 }
 
 /** Fails unless the request succeeded without errors; returns its data. */

@@ -79,6 +79,16 @@ async function assertOnSale(ctx: CartsContext, productId: string): Promise<void>
   if (statuses.get(productId) !== "ACTIVE") throw new BadUserInputError("No product on sale has this id.", "productId");
 }
 
+/** The `@listSize(assumedSize:)` of Cart.items: the router's cost estimate relies on it. */
+export const MAX_CART_LINES = 100;
+
+/** Inside changeCart (the cart row is locked): refuses a change that leaves more than MAX_CART_LINES products. */
+async function checkLineCount(tx: Prisma.TransactionClient, cart: Cart): Promise<void> {
+  if ((await tx.cartItem.count({ where: { cartId: cart.id } })) > MAX_CART_LINES) {
+    throw new BadUserInputError(`A cart holds at most ${MAX_CART_LINES} different products.`, "productId");
+  }
+}
+
 export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(addSchema, input, "");
@@ -89,6 +99,7 @@ export async function addToCart(ctx: CartsContext, input: { productId: string; q
       create: { cartId: cart.id, productId, quantity },
       update: { quantity: { increment: quantity } },
     });
+    await checkLineCount(tx, cart);
     if (item.quantity > MAX_QUANTITY_PER_PRODUCT) {
       // Throwing rolls the increment back.
       throw new BadUserInputError(
@@ -108,15 +119,15 @@ export async function updateCartItem(ctx: CartsContext, input: { productId: stri
     select: { quantity: true },
   });
   if (quantity > (current?.quantity ?? 0)) await assertOnSale(ctx, productId);
-  return changeCart(ctx, (tx, cart) =>
-    quantity === 0
-      ? tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } })
-      : tx.cartItem.upsert({
-          where: { cartId_productId: { cartId: cart.id, productId } },
-          create: { cartId: cart.id, productId, quantity },
-          update: { quantity },
-        }),
-  );
+  return changeCart(ctx, async (tx, cart) => {
+    if (quantity === 0) return tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } });
+    await tx.cartItem.upsert({
+      where: { cartId_productId: { cartId: cart.id, productId } },
+      create: { cartId: cart.id, productId, quantity },
+      update: { quantity },
+    });
+    await checkLineCount(tx, cart);
+  });
 }
 
 export async function clearCart(ctx: CartsContext): Promise<Cart> {

@@ -38,12 +38,26 @@ async function requireCategory(ctx: ProductsContext, id: string): Promise<Catego
   return category;
 }
 
+/** The `@listSize(assumedSize:)` of Query.categories and Category.children: the router's cost estimate relies on them. */
+export const MAX_ROOT_CATEGORIES = 50;
+export const MAX_SUBCATEGORIES = 25;
+/** Refuses a parent (null: the root level) that already holds as many categories as it may. */
+async function checkRoomUnder(prisma: Pick<Prisma.TransactionClient, "category">, parentId: string | null, movingId?: string) {
+  const count = await prisma.category.count({ where: { parentId, ...(movingId ? { id: { not: movingId } } : {}) } });
+  const max = parentId ? MAX_SUBCATEGORIES : MAX_ROOT_CATEGORIES;
+  if (count >= max) {
+    const where = parentId ? `a category has at most ${max} subcategories` : `there are at most ${max} root categories`;
+    throw new BadUserInputError(`input.parentId: ${where}.`, "input.parentId");
+  }
+}
+
 const unknownParent = () => new BadUserInputError("input.parentId: no category has this id.", "input.parentId");
 
 export async function createCategory(ctx: ProductsContext, input: unknown): Promise<Category> {
   requireAdmin(ctx.viewer);
   const data = parseInput(createCategorySchema, input);
   if (data.parentId && !(await ctx.loaders.categoryById.load(data.parentId))) throw unknownParent();
+  await checkRoomUnder(ctx.prisma, data.parentId ?? null);
   const category = await createWithUniqueSlug(
     data.name,
     "category",
@@ -85,6 +99,7 @@ export async function updateCategory(ctx: ProductsContext, id: string, input: un
         throw new BadUserInputError("input.parentId: a category cannot move below itself or one of its subcategories.", "input.parentId");
       }
     }
+    await checkRoomUnder(tx, changes.parentId ?? null, category.id);
     return tx.category.update({ where: { id: category.id }, data });
   });
 }

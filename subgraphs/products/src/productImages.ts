@@ -13,6 +13,9 @@ import { imageStorageKey, renditionPath } from "./images.js";
 
 const altSchema = z.string().trim().max(300, "must be at most 300 characters").nullish();
 const idSchema = z.uuid("must be an image id");
+/** The `@listSize(assumedSize:)` of Product.images: the router's cost estimate relies on it. */
+export const MAX_IMAGES_PER_PRODUCT = 10;
+const tooManyImages = () => new BadUserInputError(`A product has at most ${MAX_IMAGES_PER_PRODUCT} images; delete one first.`, "productId");
 
 async function requireProduct(ctx: ProductsContext, productId: string): Promise<Product> {
   const product = await ctx.loaders.productById.load(productId);
@@ -29,6 +32,8 @@ export async function uploadProductImage(
   requireAdmin(ctx.viewer);
   const altText = parseInput(altSchema, alt, "alt");
   await requireProduct(ctx, productId);
+  // Checked before the costly image work, and again under the product's row lock below.
+  if ((await ctx.prisma.productImage.count({ where: { productId } })) >= MAX_IMAGES_PER_PRODUCT) throw tooManyImages();
   const file = await upload;
   const bytes = await readUpload(file.createReadStream(), ctx.imageLimits.maxBytes, "file");
   const image = await processImage(bytes, ctx.imageLimits, "file");
@@ -38,6 +43,8 @@ export async function uploadProductImage(
   try {
     await Promise.all(image.renditions.map((rendition) => ctx.storage.put(renditionPath(storageKey, rendition.width), rendition.data)));
     const created = await ctx.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "Product" WHERE id = ${productId}::uuid FOR UPDATE`;
+      if ((await tx.productImage.count({ where: { productId } })) >= MAX_IMAGES_PER_PRODUCT) throw tooManyImages();
       const last = await tx.productImage.aggregate({ where: { productId }, _max: { position: true } });
       return tx.productImage.create({
         data: {

@@ -1,0 +1,68 @@
+// The list bounds the router's cost estimate assumes (`@listSize(assumedSize:)`) hold in the data:
+// a cart holds at most 100 products, a category at most 25 subcategories. (Images: catalog-images.)
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { createAdmin, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+
+let admin: Account;
+let customer: Account;
+
+before(async () => {
+  [admin, customer] = await Promise.all([createAdmin(), registerCustomer()]);
+});
+
+/** One mutation with an aliased field per item (the alias limit is 30). */
+async function batch(items: string[], field: (item: string) => string, token: string) {
+  for (let start = 0; start < items.length; start += 25) {
+    const fields = items.slice(start, start + 25).map((item, i) => `m${i}: ${field(item)}`);
+    await gqlOk(`mutation { ${fields.join(" ")} }`, {}, { token });
+  }
+}
+
+describe("cart lines", () => {
+  it("holds at most 100 different products; more units of one already there are fine", async () => {
+    const products = Array.from({ length: 100 }, () => randomUUID());
+    await batch(products, (id) => `addToCart(productId: "${id}") { id }`, customer.token);
+
+    const extra = await gql(`mutation($p: ID!) { addToCart(productId: $p) { id } }`, { p: randomUUID() }, { token: customer.token });
+    expectError(extra, "BAD_USER_INPUT", "productId");
+    const set = await gql(
+      `mutation($p: ID!) { updateCartItem(productId: $p, quantity: 2) { id } }`,
+      { p: randomUUID() },
+      { token: customer.token },
+    );
+    expectError(set, "BAD_USER_INPUT", "productId");
+
+    const more = await gqlOk(
+      `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { totalQuantity } }`,
+      { p: products[0] },
+      { token: customer.token },
+    );
+    assert.equal(more.addToCart.totalQuantity, 102);
+    const cart = await gqlOk(`{ myCart { items { product { id } } } }`, {}, { token: customer.token });
+    assert.equal(cart.myCart.items.length, 100);
+  });
+});
+
+describe("subcategories", () => {
+  it("allows at most 25 under one category, created or moved there", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const create = `mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id } }`;
+    const parent = (await gqlOk(create, { input: { name: `Bounded ${tag}` } }, { token: admin.token })).createCategory.id as string;
+    const names = Array.from({ length: 25 }, (_, i) => `Child ${i} ${tag}`);
+    await batch(names, (name) => `createCategory(input: { name: "${name}", parentId: "${parent}" }) { id }`, admin.token);
+
+    const refused = await gql(create, { input: { name: `Child 25 ${tag}`, parentId: parent } }, { token: admin.token });
+    expectError(refused, "BAD_USER_INPUT", "input.parentId");
+    const other = (await gqlOk(create, { input: { name: `Elsewhere ${tag}` } }, { token: admin.token })).createCategory.id as string;
+    const moved = await gql(
+      `mutation($id: ID!, $input: UpdateCategoryInput!) { updateCategory(id: $id, input: $input) { id } }`,
+      { id: other, input: { parentId: parent } },
+      { token: admin.token },
+    );
+    expectError(moved, "BAD_USER_INPUT", "input.parentId");
+    const tree = await gqlOk(`query($id: ID) { category(id: $id) { children { id } } }`, { id: parent });
+    assert.equal(tree.category.children.length, 25);
+  });
+});
