@@ -21,6 +21,7 @@ import { createLogger } from "../../lib/logger.js";
 import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
 import { registry } from "../../lib/metrics.js";
 import { formatErrorFor, maskingPlugin } from "../../lib/subgraph.js";
+import { inputFloorPlugin } from "../../lib/input.js";
 import { SubgraphDataSource } from "./dataSource.js";
 import { createRateLimits, type RateLimits } from "./rateLimit.js";
 import { uploadMiddleware } from "./uploads.js";
@@ -145,6 +146,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       // Decided by our config rather than NODE_ENV: Sandbox in development, no landing page in production.
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       maskingPlugin<RouterContext>(),
+      inputFloorPlugin<RouterContext>(),
       authRateLimitPlugin(limits),
       errorMetricsPlugin(),
     ],
@@ -214,7 +216,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       }
     }),
     express.json({ limit: "1mb" }),
-    uploadMiddleware(config.uploads.maxBytes),
+    uploadMiddleware(config.uploads),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         requestId: String(req.id),

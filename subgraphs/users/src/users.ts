@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
-import { decodeCursor, encodeCursor, pageSize, toConnection } from "../../../lib/pagination.js";
+import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
@@ -111,6 +111,9 @@ export async function updateProfile(ctx: UsersContext, input: unknown): Promise<
   return ctx.prisma.user.update({ where: { id: user.id }, data });
 }
 
+/** Users page newest first, by (createdAt, id). */
+const userCursor = cursorCodec("users", [cursorKeys.timestamp(), cursorKeys.id]);
+
 export async function listUsers(ctx: UsersContext, args: { first?: number | null; after?: string | null; search?: string | null }) {
   requireAdmin(ctx.viewer);
   const size = pageSize(args.first);
@@ -120,17 +123,15 @@ export async function listUsers(ctx: UsersContext, args: { first?: number | null
     : {};
   let keyset: Prisma.UserWhereInput = {};
   if (args.after) {
-    const [createdAt, id] = decodeCursor(args.after);
-    const at = new Date(String(createdAt));
-    if (typeof id !== "string" || !z.uuid().safeParse(id).success || Number.isNaN(at.getTime()))
-      throw new BadUserInputError("The cursor is not valid.", "after");
+    const [createdAt, id] = userCursor.decode(args.after);
+    const at = new Date(createdAt);
     keyset = { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
   }
   const [rows, totalCount] = await Promise.all([
     ctx.prisma.user.findMany({ where: { AND: [where, keyset] }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: size + 1 }),
     ctx.prisma.user.count({ where }),
   ]);
-  return toConnection(rows, size, (u) => encodeCursor([u.createdAt.toISOString(), u.id]), totalCount, Boolean(args.after));
+  return toConnection(rows, size, (u) => userCursor.encode([u.createdAt.toISOString(), u.id]), totalCount, Boolean(args.after));
 }
 
 export async function getUser(ctx: UsersContext, id: string): Promise<User | null> {
