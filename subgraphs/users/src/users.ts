@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -19,7 +19,7 @@ const emailSchema = z
   .max(254, "must be at most 254 characters")
   .pipe(z.email("must be a valid email address"))
   .transform(normalizeEmail);
-const nameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"));
 const addressSchema = z.object({
   line1: z.string().trim().min(1, "must not be empty").max(200),
   line2: z.string().trim().max(200).nullish(),
@@ -111,13 +111,15 @@ export async function updateProfile(ctx: UsersContext, input: unknown): Promise<
   return ctx.prisma.user.update({ where: { id: user.id }, data });
 }
 
+const searchSchema = z.string().trim().max(200, "must be at most 200 characters").nullish();
+
 /** Users page newest first, by (createdAt, id). */
 const userCursor = cursorCodec("users", [cursorKeys.timestamp(), cursorKeys.id]);
 
 export async function listUsers(ctx: UsersContext, args: { first?: number | null; after?: string | null; search?: string | null }) {
   requireAdmin(ctx.viewer);
   const size = pageSize(args.first);
-  const search = args.search?.trim();
+  const search = parseInput(searchSchema, args.search, "search");
   const where: Prisma.UserWhereInput = search
     ? { OR: [{ email: { contains: search, mode: "insensitive" } }, { name: { contains: search, mode: "insensitive" } }] }
     : {};
