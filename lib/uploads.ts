@@ -50,7 +50,9 @@ export function multipartUploads(limits: { maxBytes: number; maxFiles: number })
         const shared = uploads.find(({ upload }) => seen.size === seen.add(upload).size);
         if (shared) {
           // Read the files to their end so the request completes; nobody will use them.
-          for (const { upload } of uploads) upload.promise.then((file) => file.createReadStream().resume(), () => undefined);
+          for (const upload of new Set(uploads.map((found) => found.upload))) {
+            upload.promise.then((file) => void file.createReadStream().resume()).catch(() => undefined);
+          }
           return refuse(res, 400, "Each file may be used by one variable only.", shared.path.replace(/^variables\./, ""));
         }
         req.body = operations;
