@@ -8,7 +8,8 @@ import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 
 /** U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+007F, and a surrogate without its partner. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const UNACCEPTABLE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNACCEPTABLE_TEXT =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Legitimate input never nests this deep; deeper input is refused rather than walked. */
 export const MAX_INPUT_DEPTH = 64;
@@ -46,7 +47,9 @@ export function findUnacceptableVariable(value: unknown, path: (string | number)
   if (!isPlainObject(value)) return null;
   for (const key in value) {
     path.push(key);
-    const problem = isAcceptableText(key) ? findUnacceptableVariable(value[key], path) : { field: path.join("."), reason: "control-character" as const };
+    const problem = isAcceptableText(key)
+      ? findUnacceptableVariable(value[key], path)
+      : { field: path.join("."), reason: "control-character" as const };
     path.pop();
     if (problem) return problem;
   }

@@ -29,7 +29,8 @@ const ID = "6f1e2f43-8c1c-4b1a-9a55-0b7d1d0b0f01";
 
 describe("the input floor (unit)", () => {
   it("accepts printable text, tab, LF, CR and astral characters", () => {
-    for (const text of ["", "Crème brûlée", "a\tb\nc\r\nd", "😀 emoji", "\u0080\u009f"]) assert.ok(isAcceptableText(text), JSON.stringify(text));
+    for (const text of ["", "Crème brûlée", "a\tb\nc\r\nd", "😀 emoji", "\u0080\u009f"])
+      assert.ok(isAcceptableText(text), JSON.stringify(text));
   });
 
   it("refuses C0 controls but tab, LF and CR, DEL and lone surrogates", () => {
@@ -87,7 +88,13 @@ describe("the cursor codec (unit)", () => {
     refused(() => byPrice.decode(raw(`["products:PRICE:ASC",-1,"${ID}"]`)));
     refused(() => byPrice.decode(raw(`["products:PRICE:ASC",1.5,"${ID}"]`)));
     refused(() => byPrice.decode(raw(`["products:PRICE:ASC","100","${ID}"]`)));
-    for (const date of ["2020-13-45T00:00:00.000Z", "2021-02-29T00:00:00.000Z", "2020-01-01", "1969-12-31T23:59:59.999Z", "+275760-09-13T00:00:00.000Z"]) {
+    for (const date of [
+      "2020-13-45T00:00:00.000Z",
+      "2021-02-29T00:00:00.000Z",
+      "2020-01-01",
+      "1969-12-31T23:59:59.999Z",
+      "+275760-09-13T00:00:00.000Z",
+    ]) {
       refused(() => byDate.decode(raw(JSON.stringify(["users", date, ID]))));
     }
     refused(() => byScore.decode(raw(`["products:RELEVANCE:DESC",1e999,"${ID}"]`)));
@@ -126,7 +133,9 @@ function assertRefused(result: GraphQLResult<unknown>, status: number, code: str
 function assertNoLeak(result: GraphQLResult<unknown>) {
   const everything = JSON.stringify(result.errors);
   assert.doesNotMatch(everything, /prisma|postgres/i);
-  const withoutStacks = JSON.stringify(result.errors?.map(({ extensions, ...error }) => ({ ...error, extensions: { ...extensions, stacktrace: undefined } })));
+  const withoutStacks = JSON.stringify(
+    result.errors?.map(({ extensions, ...error }) => ({ ...error, extensions: { ...extensions, stacktrace: undefined } })),
+  );
   assert.doesNotMatch(withoutStacks, /\n\s+at |\.ts:\d+|node_modules/);
 }
 
@@ -150,7 +159,14 @@ before(async () => {
 describe("control characters in strings", () => {
   const bad = `bad${NUL}value`;
   /** Each case from the issue: the operation with the string as a variable, the same with it inline, the field named. */
-  const cases: { name: string; variables: string; literal: string; vars: () => Record<string, unknown>; field: string; token?: () => string }[] = [
+  const cases: {
+    name: string;
+    variables: string;
+    literal: string;
+    vars: () => Record<string, unknown>;
+    field: string;
+    token?: () => string;
+  }[] = [
     {
       name: "products(filter: { search })",
       variables: `query($filter: ProductFilter) { products(filter: $filter) { totalCount } }`,
@@ -278,12 +294,20 @@ describe("control characters in strings", () => {
       { token: admin.token },
     );
     assertFieldError(result, "BAD_USER_INPUT", "input.name");
-    const profile = await gql(`mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`, { input: { name: "Ada\tLovelace" } }, { token: customer.token });
+    const profile = await gql(
+      `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`,
+      { input: { name: "Ada\tLovelace" } },
+      { token: customer.token },
+    );
     assertFieldError(profile, "BAD_USER_INPUT", "input.name");
   });
 
   it("refuses an over-long user search instead of scanning with it", async () => {
-    assertFieldError(await gql(`query($s: String) { users(search: $s) { totalCount } }`, { s: "x".repeat(201) }, { token: admin.token }), "BAD_USER_INPUT", "search");
+    assertFieldError(
+      await gql(`query($s: String) { users(search: $s) { totalCount } }`, { s: "x".repeat(201) }, { token: admin.token }),
+      "BAD_USER_INPUT",
+      "search",
+    );
   });
 });
 
@@ -330,12 +354,17 @@ describe("hand-made cursors", () => {
       // The real cursor works, so the refusals below are about the forgery.
       const second = await gqlOk(PRODUCTS, { ...variables, after: cursor });
       assert.notEqual(second.products.edges[0]?.node.id, first.products.edges[0].node.id);
-      for (const key of keys) assertFieldError(await gql(PRODUCTS, { ...variables, after: tampered(cursor, key) }), "BAD_USER_INPUT", "after");
+      for (const key of keys)
+        assertFieldError(await gql(PRODUCTS, { ...variables, after: tampered(cursor, key) }), "BAD_USER_INPUT", "after");
       assertFieldError(await gql(PRODUCTS, { ...variables, after: withId(cursor, "1; DROP TABLE x") }), "BAD_USER_INPUT", "after");
       const otherSort = field === "PRICE" ? "NAME" : "PRICE";
       assertFieldError(await gql(PRODUCTS, { ...variables, sort: { field: otherSort }, after: cursor }), "BAD_USER_INPUT", "after");
       const otherDirection = field === "CREATED_AT" || field === "RELEVANCE" ? "ASC" : "DESC";
-      assertFieldError(await gql(PRODUCTS, { ...variables, sort: { field, direction: otherDirection }, after: cursor }), "BAD_USER_INPUT", "after");
+      assertFieldError(
+        await gql(PRODUCTS, { ...variables, sort: { field, direction: otherDirection }, after: cursor }),
+        "BAD_USER_INPUT",
+        "after",
+      );
     });
   }
 
@@ -353,7 +382,11 @@ describe("hand-made cursors", () => {
   });
 
   it("a category's product page refuses a forged cursor", async () => {
-    const category = await gqlOk(`mutation { createCategory(input: { name: "Hostile ${randomUUID()}" }) { id } }`, {}, { token: admin.token });
+    const category = await gqlOk(
+      `mutation { createCategory(input: { name: "Hostile ${randomUUID()}" }) { id } }`,
+      {},
+      { token: admin.token },
+    );
     const query = `query($id: ID, $after: String) { category(id: $id) { products(after: $after) { totalCount } } }`;
     const forged = Buffer.from(JSON.stringify(["products:CREATED_AT:DESC", "2020-13-45T00:00:00.000Z", ID])).toString("base64url");
     assertFieldError(await gql(query, { id: category.createCategory.id, after: forged }), "BAD_USER_INPUT", "after");
@@ -414,10 +447,7 @@ describe("operations that cannot be picked", () => {
 // ------------------------------------------------------------------------------------------------
 
 describe("malformed uploads", () => {
-  const PNG = Buffer.from(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-    "base64",
-  );
+  const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
   let productId: string;
 
   before(async () => {
@@ -453,7 +483,8 @@ describe("malformed uploads", () => {
   const TWO_UPLOADS = `mutation($p: ID!, $a: Upload!, $b: Upload!) {
     a: uploadProductImage(productId: $p, file: $a) { id } b: uploadProductImage(productId: $p, file: $b) { id } }`;
   const ONE_UPLOAD = `mutation($p: ID!, $file: Upload!) { uploadProductImage(productId: $p, file: $file) { id } }`;
-  const imagesOf = async () => (await gqlOk(`query($id: ID!) { product(id: $id) { images { id } } }`, { id: productId }, { token: admin.token })).product.images;
+  const imagesOf = async () =>
+    (await gqlOk(`query($id: ID!) { product(id: $id) { images { id } } }`, { id: productId }, { token: admin.token })).product.images;
   const fileVariables = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`f${i}`, null]));
   const fileMap = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i), [`variables.f${i}`]]));
   const fileNames = (count: number) => Array.from({ length: count }, (_, i) => String(i));
@@ -463,7 +494,12 @@ describe("malformed uploads", () => {
     ["products", subgraphUrl("products")],
   ] as const) {
     it(`${name}: one file mapped to two variables is BAD_USER_INPUT (400), and nothing is stored`, async () => {
-      const result = await multipart(url, { query: TWO_UPLOADS, variables: { p: productId, a: null, b: null } }, { "0": ["variables.a", "variables.b"] }, ["0"]);
+      const result = await multipart(
+        url,
+        { query: TWO_UPLOADS, variables: { p: productId, a: null, b: null } },
+        { "0": ["variables.a", "variables.b"] },
+        ["0"],
+      );
       assertRefused(result, 400, "BAD_USER_INPUT", "b");
       assert.deepEqual(await imagesOf(), []);
     });
@@ -479,13 +515,23 @@ describe("malformed uploads", () => {
       const atLimit = await multipart(url, { query: `{ __typename }`, variables: fileVariables(limit) }, fileMap(limit), fileNames(limit));
       assert.equal(atLimit.status, 200, JSON.stringify(atLimit.errors));
       assert.deepEqual(atLimit.data, { __typename: "Query" });
-      const over = await multipart(url, { query: `{ __typename }`, variables: fileVariables(limit + 1) }, fileMap(limit + 1), fileNames(limit + 1));
+      const over = await multipart(
+        url,
+        { query: `{ __typename }`, variables: fileVariables(limit + 1) },
+        fileMap(limit + 1),
+        fileNames(limit + 1),
+      );
       assertRefused(over, 413, "BAD_USER_INPUT", "map");
     });
   }
 
   it("a well-formed upload still works through the router", async () => {
-    const result = await multipart(ROUTER_URL, { query: ONE_UPLOAD, variables: { p: productId, file: null } }, { "0": ["variables.file"] }, ["0"]);
+    const result = await multipart(
+      ROUTER_URL,
+      { query: ONE_UPLOAD, variables: { p: productId, file: null } },
+      { "0": ["variables.file"] },
+      ["0"],
+    );
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     assert.equal((await imagesOf()).length, 1);
   });

@@ -74,7 +74,9 @@ export async function sendMultipart(options: {
   maxBytes: number;
   timeoutMs: number;
 }): Promise<{ data?: Record<string, unknown> | null; errors?: unknown[] }> {
-  const files = await Promise.all(options.uploads.map(async ({ path, upload }) => ({ path, file: await receiveUpload(upload.promise, path) })));
+  const files = await Promise.all(
+    options.uploads.map(async ({ path, upload }) => ({ path, file: await receiveUpload(upload.promise, path) })),
+  );
   const boundary = `shopgraph-${randomUUID()}`;
   const operations = {
     query: options.request.query,
