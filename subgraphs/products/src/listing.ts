@@ -86,7 +86,9 @@ const SORT_KEYS: Record<SortField, SortKey> = {
     // PostgreSQL prints float8 in the shortest form that reads back exactly, as JavaScript does.
     cursorKey: cursorKeys.float(),
     fromPrinted: Number,
-    parse: (key) => Prisma.sql`${key}::float8`,
+    // As text: Prisma rounds a JavaScript float parameter (0.30000000000000004 arrives as 0.3), and a
+    // rounded key would repeat or skip rows; String() writes every digit needed to read it back exactly.
+    parse: (key) => Prisma.sql`${String(key)}::float8`,
   },
 };
 
