@@ -7,8 +7,8 @@ import { GraphQLError, Kind, type DirectiveNode, type DocumentNode, type Selecti
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 
 /** U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+007F, and a surrogate without its partner. */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNACCEPTABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Legitimate input never nests this deep; deeper input is refused rather than walked. */
