@@ -91,6 +91,7 @@ const envSchema = z.object({
   STORAGE_DIR: z.string().min(1).default("var/storage"),
   PUBLIC_ASSET_URL: urlWithProtocol(["http:", "https:"]).optional(),
   MAX_UPLOAD_BYTES: positiveInt.default(10 * 1024 * 1024),
+  MAX_UPLOAD_FILES: positiveInt.default(10),
   MAX_IMAGE_PIXELS: positiveInt.default(40_000_000),
 });
 
@@ -136,6 +137,8 @@ export interface Config {
   uploads: {
     /** Largest accepted upload, in bytes. */
     maxBytes: number;
+    /** Most files one request may upload (router and products alike). */
+    maxFiles: number;
     /** Largest accepted image, in pixels (width x height): stops decompression bombs. */
     maxPixels: number;
     /** Where the local image store keeps its files. */
@@ -244,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA ?? !isProduction,
     uploads: {
       maxBytes: e.MAX_UPLOAD_BYTES,
+      maxFiles: e.MAX_UPLOAD_FILES,
       maxPixels: e.MAX_IMAGE_PIXELS,
       storageDir: e.STORAGE_DIR,
       publicAssetUrl: (e.PUBLIC_ASSET_URL ?? new URL("/assets", e.PUBLIC_URL ?? `http://localhost:${e.ROUTER_PORT}`).toString()).replace(

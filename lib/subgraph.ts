@@ -14,6 +14,7 @@ import type { Config, SubgraphName } from "./config.js";
 import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
 import { TokenRevocations } from "./revocations.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
+import { inputFloorPlugin } from "./input.js";
 import { createLogger, type Logger } from "./logger.js";
 import { asyncHandler, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "./http.js";
 import { registry } from "./metrics.js";
@@ -135,6 +136,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
       ApolloServerPluginInlineTraceDisabled(),
       ...(config.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
       maskingPlugin<TContext>(),
+      inputFloorPlugin<TContext>(),
     ],
   });
   await apollo.start();

@@ -2,6 +2,12 @@
 import type { z } from "zod";
 import { BadUserInputError } from "./errors.js";
 
+/**
+ * For text that is one line by nature (names, slugs): the input floor (lib/input.ts) lets tab and line
+ * breaks through for descriptions and notes, this refuses them.
+ */
+export const singleLine = (schema: z.ZodString) => schema.regex(/^[^\t\n\r]*$/, "must be one line, without tabs or line breaks");
+
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, fieldPrefix = "input"): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

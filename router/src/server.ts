@@ -23,6 +23,7 @@ import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandle
 import { registry } from "../../lib/metrics.js";
 import { loadServiceSecret } from "../../lib/serviceAuth.js";
 import { formatErrorFor, maskingPlugin } from "../../lib/subgraph.js";
+import { inputFloorPlugin } from "../../lib/input.js";
 import { SubgraphDataSource } from "./dataSource.js";
 import { createRateLimits, type RateLimits } from "./rateLimit.js";
 import { uploadMiddleware } from "./uploads.js";
@@ -186,6 +187,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       // Decided by our config rather than NODE_ENV: Sandbox in development, no landing page in production.
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       maskingPlugin<RouterContext>(),
+      inputFloorPlugin<RouterContext>(),
       authRateLimitPlugin(limits),
       demandControlPlugin(buildCostModel(supergraphSdl), config.queryLimits.maxCost, limits),
       errorMetricsPlugin(),
@@ -269,7 +271,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
       }
     }),
     express.json({ limit: "1mb" }),
-    uploadMiddleware(config.uploads.maxBytes),
+    uploadMiddleware(config.uploads),
     expressMiddleware(apollo, {
       context: async ({ req }) => ({
         requestId: String(req.id),

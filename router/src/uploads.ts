@@ -4,19 +4,17 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Request, Response, NextFunction, RequestHandler } from "express";
-import { graphqlUploadExpress, Upload, type FileUpload } from "graphql-upload-minimal";
+import { Upload, type FileUpload } from "graphql-upload-minimal";
+import { findUploads, isMultipart, multipartUploads, receiveUpload, type FoundUpload } from "../../lib/uploads.js";
 
-export function isMultipart(req: Request): boolean {
-  return (req.headers["content-type"] ?? "").toLowerCase().startsWith("multipart/form-data");
-}
+export { findUploads };
 
 /**
  * Parses multipart requests on /graphql. Apollo's CSRF rule (a custom header that forces a CORS
  * preflight) is checked first, so no cross-site form can make the router read a file.
  */
-export function uploadMiddleware(maxBytes: number): RequestHandler {
-  // One byte of slack: the forwarding stream notices "too large" itself and answers BAD_USER_INPUT.
-  const parse = graphqlUploadExpress({ maxFileSize: maxBytes + 1, maxFiles: 10 });
+export function uploadMiddleware(limits: { maxBytes: number; maxFiles: number }): RequestHandler {
+  const parse = multipartUploads(limits);
   return (req: Request, res: Response, next: NextFunction) => {
     if (!isMultipart(req)) return next();
     const preflighted = Boolean(req.headers["apollo-require-preflight"] || req.headers["x-apollo-operation-name"]);
@@ -33,21 +31,6 @@ export function uploadMiddleware(maxBytes: number): RequestHandler {
     }
     parse(req, res, next);
   };
-}
-
-interface FoundUpload {
-  /** Dotted path inside `variables`, e.g. "file" or "files.0". */
-  path: string;
-  upload: Upload;
-}
-
-export function findUploads(value: unknown, path = ""): FoundUpload[] {
-  if (value instanceof Upload) return [{ path, upload: value }];
-  if (Array.isArray(value)) return value.flatMap((item, index) => findUploads(item, path ? `${path}.${index}` : String(index)));
-  if (value && typeof value === "object") {
-    return Object.entries(value).flatMap(([key, item]) => findUploads(item, path ? `${path}.${key}` : key));
-  }
-  return [];
 }
 
 function withoutUploads(value: unknown): unknown {
@@ -91,7 +74,9 @@ export async function sendMultipart(options: {
   maxBytes: number;
   timeoutMs: number;
 }): Promise<{ data?: Record<string, unknown> | null; errors?: unknown[] }> {
-  const files = await Promise.all(options.uploads.map(async ({ path, upload }) => ({ path, file: await upload.promise })));
+  const files = await Promise.all(
+    options.uploads.map(async ({ path, upload }) => ({ path, file: await receiveUpload(upload.promise, path) })),
+  );
   const boundary = `shopgraph-${randomUUID()}`;
   const operations = {
     query: options.request.query,

@@ -54,6 +54,8 @@ export interface RequestOptions {
   ip?: string;
   url?: string;
   headers?: Record<string, string>;
+  /** Sent as the request's `operationName` when given. */
+  operationName?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary shapes
@@ -72,7 +74,7 @@ export async function gql<T = any>(
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, ...(options.operationName === undefined ? {} : { operationName: options.operationName }) }),
   });
   const text = await response.text();
   let body: { data?: T; errors?: GraphQLErrorBody[]; extensions?: Record<string, unknown> };

@@ -1,10 +1,8 @@
 // Orders: who may see which order, and how lists of them page. Callable without HTTP.
 // Placing orders and moving them through their states come with checkout.
-import { z } from "zod";
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
-import { BadUserInputError } from "../../../lib/errors.js";
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
+import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
 import type { Order, OrderItem, Prisma } from "../../../prisma/orders/__generated__/client.js";
 import type { OrdersContext } from "./context.js";
 
@@ -46,6 +44,9 @@ export function ordersOfUser(ctx: OrdersContext, user: UserReference, args: Page
   return listCustomerOrders(ctx, user.id, args);
 }
 
+/** A customer's orders page newest first, by (createdAt, id). */
+const orderCursor = cursorCodec("orders", [cursorKeys.timestamp(), cursorKeys.id]);
+
 /** Newest first, paged by keyset on (createdAt, id) so pages stay stable while orders are placed. */
 async function listCustomerOrders(ctx: OrdersContext, customerId: string, args: PageArgs): Promise<Connection<Order>> {
   const size = pageSize(args.first);
@@ -59,16 +60,13 @@ async function listCustomerOrders(ctx: OrdersContext, customerId: string, args: 
     ctx.prisma.order.count({ where }),
   ]);
   for (const order of rows) ctx.loaders.orderById.prime(order.id, order);
-  return toConnection(rows, size, (o) => encodeCursor([o.createdAt.toISOString(), o.id]), totalCount, Boolean(args.after));
+  return toConnection(rows, size, (o) => orderCursor.encode([o.createdAt.toISOString(), o.id]), totalCount, Boolean(args.after));
 }
 
 function keysetAfter(after: string | null | undefined): Prisma.OrderWhereInput {
   if (!after) return {};
-  const [createdAt, id] = decodeCursor(after);
-  const at = new Date(String(createdAt));
-  if (typeof id !== "string" || !z.uuid().safeParse(id).success || Number.isNaN(at.getTime())) {
-    throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", "after");
-  }
+  const [createdAt, id] = orderCursor.decode(after);
+  const at = new Date(createdAt);
   return { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
 }
 

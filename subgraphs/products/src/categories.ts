@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { createWithUniqueSlug } from "./slugs.js";
@@ -12,7 +12,7 @@ export type { Category };
 /** Moves in the tree take this transaction-scoped lock, so two concurrent moves cannot build a cycle together. */
 const CATEGORY_TREE_LOCK = 7_301_001;
 
-const nameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"));
 const parentIdSchema = z.uuid("must be the id of an existing category");
 const createCategorySchema = z.object({ name: nameSchema, parentId: parentIdSchema.nullish() });
 const updateCategorySchema = z.object({ name: nameSchema.nullish(), parentId: parentIdSchema.nullish() });

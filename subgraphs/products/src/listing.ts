@@ -2,13 +2,13 @@
 //
 // A page costs a fixed number of statements whatever its size: one parameterised SQL statement
 // picks the page's ids in order (with the total), one Prisma query loads those rows. Cursors carry
-// the sort (field and direction), the row's sort key as PostgreSQL printed it, and the id as a
-// tie-breaker, so a page continues exactly after the previous one while products are added.
+// the sort (field and direction), the row's sort key and the id as a tie-breaker, so a page continues
+// exactly after the previous one while products are added; each sort key has its own cursor schema.
 import DataLoader from "dataloader";
 import { z } from "zod";
 import type { Viewer } from "../../../lib/auth.js";
 import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
+import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection, type CursorCodec } from "../../../lib/pagination.js";
 import { isUuid } from "../../../lib/loaders.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
@@ -36,63 +36,85 @@ interface SortKey {
   select(search: string | null): Prisma.Sql;
   /** The key column of the matches (alias `m`) as it is compared and ordered. */
   compared: Prisma.Sql;
-  /** Whether a cursor's key text has the shape PostgreSQL prints for this key. */
-  valid: RegExp;
-  /** A cursor's key text back in the key's SQL type. */
-  parse(text: string): Prisma.Sql;
+  /** The key of a page row (alias `page`) as text, the way its cursor carries it. */
+  printed: Prisma.Sql;
+  /** The key in a cursor: checked in full before it is used in SQL. */
+  cursorKey: z.ZodType<string | number>;
+  /** The key's printed text as the cursor carries it. */
+  fromPrinted(text: string): string | number;
+  /** A cursor's key back in the key's SQL type. */
+  parse(key: string | number): Prisma.Sql;
 }
+
+const PRINTED_AS_TEXT = Prisma.sql`page.sort_key::text`;
 
 const SORT_KEYS: Record<SortField, SortKey> = {
   NAME: {
     select: () => Prisma.sql`p."name"`,
     // ICU root collation: "apple" sorts beside "Apple" and "Éclair" beside "Eclair" (the database default is bytewise).
     compared: Prisma.sql`m.sort_key COLLATE "und-x-icu"`,
-    valid: /^[\s\S]*$/,
-    parse: (text) => Prisma.sql`${text}::text`,
+    printed: PRINTED_AS_TEXT,
+    // Product names are at most 200 characters (products.ts).
+    cursorKey: cursorKeys.text(200),
+    fromPrinted: (text) => text,
+    parse: (key) => Prisma.sql`${key}::text`,
   },
   PRICE: {
     select: () => Prisma.sql`p."priceAmount"`,
     compared: Prisma.sql`m.sort_key`,
-    valid: /^\d{1,10}$/,
-    parse: (text) => Prisma.sql`${text}::int`,
+    printed: PRINTED_AS_TEXT,
+    cursorKey: cursorKeys.int4(0),
+    fromPrinted: Number,
+    parse: (key) => Prisma.sql`${key}::int`,
   },
   CREATED_AT: {
     select: () => Prisma.sql`p."createdAt"`,
     compared: Prisma.sql`m.sort_key`,
-    valid: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/,
-    parse: (text) => Prisma.sql`${text}::timestamp(3)`,
+    // The timestamp(3) column holds UTC; printed as toISOString() would (whatever the server's DateStyle).
+    printed: Prisma.sql`to_char(page.sort_key, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    cursorKey: cursorKeys.timestamp(),
+    fromPrinted: (text) => text,
+    // A zone in the text is ignored by timestamp (without time zone) input, which is what "Z" means here.
+    parse: (key) => Prisma.sql`${key}::timestamp(3)`,
   },
   RELEVANCE: {
     // Full-text rank (name counts more than description) plus how well the name matches the words as typed.
     select: (search) =>
       Prisma.sql`(ts_rank(p."searchVector", websearch_to_tsquery('english', ${search})) + word_similarity(${search}, p."name"))::float8`,
     compared: Prisma.sql`m.sort_key`,
-    valid: /^-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i,
-    parse: (text) => Prisma.sql`${text}::float8`,
+    printed: PRINTED_AS_TEXT,
+    // PostgreSQL prints float8 in the shortest form that reads back exactly, as JavaScript does.
+    cursorKey: cursorKeys.float(),
+    fromPrinted: Number,
+    // As text: Prisma rounds a JavaScript float parameter (0.30000000000000004 arrives as 0.3), and a
+    // rounded key would repeat or skip rows; String() writes every digit needed to read it back exactly.
+    parse: (key) => Prisma.sql`${String(key)}::float8`,
   },
 };
 
 interface Keyset {
-  key: string;
+  key: string | number;
   id: string;
 }
 
-export function encodeProductCursor(order: ProductOrder, key: string, id: string): string {
-  return encodeCursor([order.field, order.direction, key, id]);
+const PRODUCT_CURSORS = new Map<string, CursorCodec<[string | number, string]>>(
+  (Object.keys(SORT_KEYS) as SortField[]).flatMap((field) =>
+    (["ASC", "DESC"] as const).map((direction) => [
+      `${field}:${direction}`,
+      cursorCodec(`products:${field}:${direction}`, [SORT_KEYS[field].cursorKey, cursorKeys.id]),
+    ]),
+  ),
+);
+const productCursor = (order: ProductOrder) => PRODUCT_CURSORS.get(`${order.field}:${order.direction}`)!;
+
+/** A page row's cursor, from its key as the page statement printed it. */
+export function encodeProductCursor(order: ProductOrder, printedKey: string, id: string): string {
+  return productCursor(order).encode([SORT_KEYS[order.field].fromPrinted(printedKey), id]);
 }
 
-/** The position a cursor points at; refused when it was made for another sort order. */
+/** The position a cursor points at; refused when it was made for another sort order or is not well formed. */
 export function decodeProductCursor(cursor: string, order: ProductOrder, field = "after"): Keyset {
-  const parts = decodeCursor(cursor, field);
-  const [sortField, direction, key, id] = parts;
-  if (parts.length !== 4 || typeof key !== "string" || typeof id !== "string" || !isUuid(id)) {
-    throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", field);
-  }
-  if (sortField !== order.field || direction !== order.direction) {
-    throw new BadUserInputError(`The cursor belongs to another sort order (${sortField} ${direction}); start again without it.`, field);
-  }
-  if (!SORT_KEYS[order.field].valid.test(key))
-    throw new BadUserInputError("The cursor is not valid; use one returned by a previous page.", field);
+  const [key, id] = productCursor(order).decode(cursor, field);
   return { key, id };
 }
 
@@ -196,7 +218,7 @@ export async function listProducts(ctx: ProductsContext, args: ListProductsArgs)
       FROM "Product" p
       WHERE ${Prisma.join(conditions, " AND ")}
     )
-    SELECT total.count AS "totalCount", page.sort_key::text AS "sortKey", ${PRODUCT_COLUMNS}
+    SELECT total.count AS "totalCount", ${SORT_KEYS[order.field].printed} AS "sortKey", ${PRODUCT_COLUMNS}
     FROM (SELECT count(*)::int AS count FROM matches) AS total
     LEFT JOIN LATERAL (
       SELECT m.id, m.sort_key, row_number() OVER (ORDER BY ${orderBy(order)}) AS position
@@ -321,9 +343,9 @@ async function categoryPages(
             FROM matches m
             WHERE ${afterCursor(order, cursor)}
           )
-          SELECT t.root_id AS "categoryId", t.total AS "totalCount", r.id, r.sort_key::text AS "sortKey"
-          FROM totals t LEFT JOIN ranked r ON r.root_id = t.root_id AND r.position <= ${size + 1}
-          ORDER BY t.root_id, r.position`;
+          SELECT t.root_id AS "categoryId", t.total AS "totalCount", page.id, ${SORT_KEYS[order.field].printed} AS "sortKey"
+          FROM totals t LEFT JOIN ranked page ON page.root_id = t.root_id AND page.position <= ${size + 1}
+          ORDER BY t.root_id, page.position`;
 
   const products = new Map((await loadInOrder(prisma, [...new Set(rows.flatMap((row) => row.id ?? []))])).map((p) => [p.id, p]));
   const pages = new Map<string, Connection<Product>>();

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { FileUpload } from "graphql-upload-minimal";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
+import { receiveUpload } from "../../../lib/uploads.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductImage } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -34,7 +35,7 @@ export async function uploadProductImage(
   await requireProduct(ctx, productId);
   // Checked before the costly image work, and again under the product's row lock below.
   if ((await ctx.prisma.productImage.count({ where: { productId } })) >= MAX_IMAGES_PER_PRODUCT) throw tooManyImages();
-  const file = await upload;
+  const file = await receiveUpload(upload, "file");
   const bytes = await readUpload(file.createReadStream(), ctx.imageLimits.maxBytes, "file");
   const image = await processImage(bytes, ctx.imageLimits, "file");
 

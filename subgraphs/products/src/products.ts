@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { deletedEvent, lifecycleEvent } from "./lifecycle.js";
@@ -12,7 +12,7 @@ export type { Product };
 
 export const MAX_PRICE_AMOUNT = 100_000_000;
 
-const nameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"));
 const descriptionSchema = z.string().trim().max(10_000, "must be at most 10000 characters");
 const priceAmountSchema = z
   .int("must be a whole number of minor units (cents)")

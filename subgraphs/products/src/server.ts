@@ -5,7 +5,7 @@ import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 import { createLoaders, type ProductsContext } from "./context.js";
 import express from "express";
-import { graphqlUploadExpress } from "graphql-upload-minimal";
+import { multipartUploads } from "../../../lib/uploads.js";
 import type { ProductDeletedHook } from "./images.js";
 import { LocalDiskStorage, type FileStorage } from "./storage.js";
 import { resolvers } from "./resolvers/index.js";
@@ -56,8 +56,8 @@ export async function createProductsServer(config: Config, options: ProductsServ
       imageLimits,
       lifecycle,
     }),
-    // Multipart uploads (re-sent by the router); one byte of slack so our own check names the limit.
-    beforeGraphQL: [graphqlUploadExpress({ maxFileSize: imageLimits.maxBytes + 1, maxFiles: 1 })],
+    // Multipart uploads (re-sent by the router), under the same limits as the router's.
+    beforeGraphQL: [multipartUploads(config.uploads)],
     // Renditions never change under a URL (each upload gets a new id), so caches may keep them for a year.
     configureApp: (app) => {
       app.use("/assets", express.static(localStorage.root, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));

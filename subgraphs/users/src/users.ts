@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
-import { decodeCursor, encodeCursor, pageSize, toConnection } from "../../../lib/pagination.js";
-import { parseInput } from "../../../lib/validation.js";
+import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
+import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -20,7 +20,7 @@ const emailSchema = z
   .max(254, "must be at most 254 characters")
   .pipe(z.email("must be a valid email address"))
   .transform(normalizeEmail);
-const nameSchema = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
+const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"));
 const addressSchema = z.object({
   line1: z.string().trim().min(1, "must not be empty").max(200),
   line2: z.string().trim().max(200).nullish(),
@@ -116,26 +116,29 @@ async function requireCurrentAdmin(ctx: UsersContext): Promise<void> {
   if (caller.role !== "ADMIN") throw new ForbiddenError("Only administrators can do this.");
 }
 
+const searchSchema = z.string().trim().max(200, "must be at most 200 characters").nullish();
+
+/** Users page newest first, by (createdAt, id). */
+const userCursor = cursorCodec("users", [cursorKeys.timestamp(), cursorKeys.id]);
+
 export async function listUsers(ctx: UsersContext, args: { first?: number | null; after?: string | null; search?: string | null }) {
   await requireCurrentAdmin(ctx);
   const size = pageSize(args.first);
-  const search = args.search?.trim();
+  const search = parseInput(searchSchema, args.search, "search");
   const where: Prisma.UserWhereInput = search
     ? { OR: [{ email: { contains: search, mode: "insensitive" } }, { name: { contains: search, mode: "insensitive" } }] }
     : {};
   let keyset: Prisma.UserWhereInput = {};
   if (args.after) {
-    const [createdAt, id] = decodeCursor(args.after);
-    const at = new Date(String(createdAt));
-    if (typeof id !== "string" || !z.uuid().safeParse(id).success || Number.isNaN(at.getTime()))
-      throw new BadUserInputError("The cursor is not valid.", "after");
+    const [createdAt, id] = userCursor.decode(args.after);
+    const at = new Date(createdAt);
     keyset = { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] };
   }
   const [rows, totalCount] = await Promise.all([
     ctx.prisma.user.findMany({ where: { AND: [where, keyset] }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: size + 1 }),
     ctx.prisma.user.count({ where }),
   ]);
-  return toConnection(rows, size, (u) => encodeCursor([u.createdAt.toISOString(), u.id]), totalCount, Boolean(args.after));
+  return toConnection(rows, size, (u) => userCursor.encode([u.createdAt.toISOString(), u.id]), totalCount, Boolean(args.after));
 }
 
 export async function getUser(ctx: UsersContext, id: string): Promise<User | null> {
