@@ -58,6 +58,8 @@ describe("demo seed", () => {
     const categories = await products.category.findMany();
     assert.ok(categories.some((c) => c.parentId === null) && categories.some((c) => c.parentId !== null), "roots and children");
     assert.equal(await products.product.count({ where: { categoryId: null } }), 0);
+    // Published demo products may be carted and sold, so they can only be archived, never deleted.
+    assert.equal(await products.product.count({ where: { status: { not: "DRAFT" }, publishedAt: null } }), 0);
   });
 
   it("gives every product a picture drawn by sharp, stored as WebP renditions", async () => {

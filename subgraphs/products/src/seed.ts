@@ -65,6 +65,9 @@ export async function seed(prisma: PrismaClient, log: Pick<Logger, "info">, conf
       currency: product.currency,
       categoryId,
       status: product.status,
+      // Demo products that are not drafts count as published (they may sit in carts and orders), as the
+      // lifecycle migration decided for existing rows.
+      publishedAt: product.status === "DRAFT" ? null : createdAt,
       createdAt,
       updatedAt: createdAt,
     };
