@@ -179,7 +179,7 @@ type PageRow = { totalCount: number; sortKey: string | null } & (Product | { [K 
 
 /** Product columns as Prisma returns them; searchVector (which Prisma cannot read) left out. */
 const PRODUCT_COLUMNS = Prisma.sql`p.id, p.name, p.slug, p.description, p."priceAmount", p.currency, p."categoryId",
-  p.status::text AS status, p."createdAt", p."updatedAt"`;
+  p.status::text AS status, p."publishedAt", p."lifecycleVersion", p."createdAt", p."updatedAt"`;
 
 export async function listProducts(ctx: ProductsContext, args: ListProductsArgs): Promise<Connection<Product>> {
   const size = pageSize(args.first);
