@@ -1,7 +1,7 @@
 // The category tree: lookups and the administrators' changes, callable without HTTP.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, ConflictError, NotFoundError, prismaErrorKind } from "../../../lib/errors.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -66,7 +66,7 @@ export async function createCategory(ctx: ProductsContext, input: unknown): Prom
     (slug) => ctx.prisma.category.create({ data: { name: data.name, slug, parentId: data.parentId ?? null } }),
   ).catch((error: unknown) => {
     // The parent was deleted between the check and the insert.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw unknownParent();
+    if (prismaErrorKind(error) === "foreign-key") throw unknownParent();
     throw error;
   });
   ctx.log.info({ categoryId: category.id }, "category created");
@@ -118,10 +118,10 @@ export async function deleteCategory(ctx: ProductsContext, id: string): Promise<
     await ctx.prisma.category.delete({ where: { id } });
   } catch (error) {
     // A product or subcategory arrived after the count: the foreign keys refuse the delete.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === "P2003" || error.code === "P2014")) {
+    if (prismaErrorKind(error) === "foreign-key") {
       throw new ConflictError("The category still has products or subcategories; move or delete them first.");
     }
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Category");
+    if (prismaErrorKind(error) === "not-found") throw new NotFoundError("Category");
     throw error;
   }
   ctx.log.info({ categoryId: id }, "category deleted");

@@ -1,7 +1,7 @@
 // Products: lookups with their visibility rules and the administrators' changes, callable without HTTP.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, ConflictError, NotFoundError, prismaErrorKind } from "../../../lib/errors.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -83,7 +83,7 @@ async function assertCategoryExists(ctx: ProductsContext, categoryId: string): P
 
 /** The category was deleted between our check and the write: the same answer as an unknown id. */
 function rethrowMissingCategory(error: unknown): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") {
+  if (prismaErrorKind(error) === "foreign-key") {
     throw new BadUserInputError("input.categoryId: no category has this id.", "input.categoryId");
   }
   throw error;
@@ -204,6 +204,6 @@ export async function deleteProduct(ctx: ProductsContext, id: string): Promise<s
 
 /** Another administrator deleted the product between our read and our write. */
 function rethrowNotFound(error: unknown): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Product");
+  if (prismaErrorKind(error) === "not-found") throw new NotFoundError("Product");
   throw error;
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, prismaErrorKind } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
@@ -43,10 +43,6 @@ const updateProfileSchema = z.object({
   newPassword: z.string().nullish(),
 });
 
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-
-const isSerializationFailure = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034";
-
 export async function register(ctx: UsersContext, input: unknown): Promise<AuthResult> {
   const startedAtMs = Date.now();
   const { email, password, name } = parseInput(registerSchema, input);
@@ -56,7 +52,7 @@ export async function register(ctx: UsersContext, input: unknown): Promise<AuthR
     ctx.log.info({ userId: user.id }, "user registered");
     return await startSession(ctx, user, startedAtMs);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError("An account with this email already exists.", "input.email");
+    if (prismaErrorKind(error) === "unique") throw new ConflictError("An account with this email already exists.", "input.email");
     throw error;
   }
 }
@@ -211,7 +207,7 @@ async function whileAdminsRemain<T>(
       { isolationLevel: "Serializable" },
     );
   } catch (error) {
-    if (isSerializationFailure(error)) throw new ConflictError("Administrators were changed at the same time; try again.", field);
+    if (prismaErrorKind(error) === "serialization") throw new ConflictError("Administrators were changed at the same time; try again.", field);
     throw error;
   }
 }
