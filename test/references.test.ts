@@ -13,7 +13,7 @@ import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__
 import { createLogger } from "../lib/logger.js";
 import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import { reserveStock } from "../subgraphs/inventory/src/inventory.js";
-import { config, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import { config, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
 import { activeProduct, catalogAdmin, createProduct } from "./support/catalog.js";
 
 const carts = new CartsPrisma({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
@@ -24,8 +24,8 @@ after(() => Promise.all([carts.$disconnect(), inventory.$disconnect(), orders.$d
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 const CART_FIELDS = `id totalQuantity items { productId quantity product { id name description price { amount } status } }`;
-const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
-const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
+const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
+const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
 const MY_CART = `{ myCart { ${CART_FIELDS} } }`;
 const ARCHIVE = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
 const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) }`;
@@ -58,7 +58,7 @@ before(async () => {
 });
 
 describe("only products on sale go into a cart", () => {
-  test("DRAFT, ARCHIVED, unknown and nil-UUID products are refused with BAD_USER_INPUT on productId, revealing nothing", async () => {
+  test("DRAFT, ARCHIVED, unknown and nil-UUID products are a ProductUnavailableError, revealing nothing", async () => {
     const customer = await registerCustomer();
     const secretName = `Unreleased ${randomUUID().slice(0, 8)}`;
     const draft = await createProduct({ status: "DRAFT", name: secretName, priceAmount: 4242 });
@@ -70,10 +70,14 @@ describe("only products on sale go into a cart", () => {
         [UPDATE, 2],
       ] as const) {
         const result = await gql(mutation, { p: productId, q }, { token: customer.token });
-        const error = expectError(result, "BAD_USER_INPUT", "productId");
-        assert.equal(result.data, null);
+        const field = mutation === ADD ? "addToCart" : "updateCartItem";
+        const refusal = expectErrorResult(result, field, "ProductUnavailableError", "PRODUCT_UNAVAILABLE");
+        assert.deepEqual(
+          refusal,
+          { __typename: "ProductUnavailableError", message: "No product on sale has this id.", code: "PRODUCT_UNAVAILABLE", productId },
+          "the same answer whatever the reason",
+        );
         assert.doesNotMatch(JSON.stringify(result), new RegExp(`${secretName}|4242`));
-        assert.equal(error.message, "No product on sale has this id.", "the same answer whatever the reason");
       }
     }
     assert.equal(await carts.cartItem.count({ where: { cart: { customerId: customer.id } } }), 0);
@@ -84,8 +88,18 @@ describe("only products on sale go into a cart", () => {
     const product = await activeProduct();
     await gqlOk(ADD, { p: product, q: 3 }, { token: customer.token });
     await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
-    expectError(await gql(ADD, { p: product, q: 1 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
-    expectError(await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+    expectErrorResult(
+      await gql(ADD, { p: product, q: 1 }, { token: customer.token }),
+      "addToCart",
+      "ProductUnavailableError",
+      "PRODUCT_UNAVAILABLE",
+    );
+    expectErrorResult(
+      await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }),
+      "updateCartItem",
+      "ProductUnavailableError",
+      "PRODUCT_UNAVAILABLE",
+    );
     const shrunk = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 1 }, { token: customer.token })).updateCartItem;
     assert.deepEqual(
       shrunk.items.map((i) => [i.quantity, i.product?.status]),
