@@ -28,7 +28,7 @@ const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q
 const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
 const MY_CART = `{ myCart { ${CART_FIELDS} } }`;
 const ARCHIVE = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
-const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) }`;
+const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) { __typename ... on ProductDeleted { id } ... on ErrorResult { message code } ... on ProductPublishedError { productId } } }`;
 const ADJUST = `mutation($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d, reason: RESTOCK) { __typename ... on Inventory { onHand } } }`;
 const SET_STOCK = `mutation($p: ID!, $n: Int!) { setStock(productId: $p, onHand: $n) { __typename ... on Inventory { onHand } } }`;
 const THRESHOLD = `mutation($p: ID!, $t: Int!) { setLowStockThreshold(productId: $p, threshold: $t) { lowStockThreshold } }`;
@@ -240,12 +240,13 @@ describe("published products are archived, never deleted, and inventory follows"
     await eventually(async () => (await knownStatus(product.id)) === "ACTIVE", "the published event reaching inventory");
   });
 
-  test("deleting a published product is refused with CONFLICT; archiving it takes it off the low-stock list", async () => {
+  test("deleting a published product is a ProductPublishedError; archiving it takes it off the low-stock list", async () => {
     const product = await activeProduct();
     await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
     const refused = await gql(DELETE, { id: product }, { token: admin.token });
-    expectError(refused, "CONFLICT", "id");
-    assert.match(refused.errors![0]!.message, /archive/);
+    const refusal = expectErrorResult(refused, "deleteProduct", "ProductPublishedError", "PRODUCT_PUBLISHED");
+    assert.equal(refusal.productId, product);
+    assert.match(refusal.message, /archive/);
     const still = await gqlOk(`query($id: ID!) { product(id: $id) { id status publishedAt } }`, { id: product }, { token: admin.token });
     assert.equal(still.product.status, "ACTIVE");
     assert.ok(still.product.publishedAt);
@@ -269,7 +270,10 @@ describe("published products are archived, never deleted, and inventory follows"
   test("a never-published draft can be deleted; inventory keeps its ledger but takes no more changes", async () => {
     const draft = await createProduct({ status: "DRAFT" });
     await gqlOk(ADJUST, { p: draft.id, d: 4 }, { token: admin.token });
-    assert.equal((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, draft.id);
+    assert.deepEqual((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, {
+      __typename: "ProductDeleted",
+      id: draft.id,
+    });
     await eventually(async () => (await knownStatus(draft.id)) === "DELETED", "the deleted event reaching inventory");
     expectError(await gql(ADJUST, { p: draft.id, d: 1 }, { token: admin.token }), "NOT_FOUND", "productId");
     assert.equal(await inventory.stockMovement.count({ where: { productId: draft.id } }), 1, "the ledger keeps its history");
