@@ -17,7 +17,7 @@ import {
   type CryptoKey,
 } from "jose";
 import type { Config } from "./config.js";
-import { ForbiddenError, UnauthenticatedError } from "./errors.js";
+import { asHttp401, ForbiddenError, UnauthenticatedError } from "./errors.js";
 import type { SessionClaims, TokenRevocations } from "./revocations.js";
 
 export const JWT_ALGORITHM = "EdDSA";
@@ -160,6 +160,23 @@ export async function viewerFromAuthorization(
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw new UnauthenticatedError("The Authorization header must be 'Bearer <token>'.");
   return verifyToken(match[1]!, publicKey, options, revocations);
+}
+
+/**
+ * viewerFromAuthorization for a whole HTTP request (the router's and every subgraph's): a bad token
+ * refuses the request with HTTP 401 before any operation runs.
+ */
+export async function authenticateRequest(
+  header: string | undefined,
+  publicKey: CryptoKey,
+  options: Pick<TokenOptions, "issuer" | "audience">,
+  revocations: TokenRevocations,
+): Promise<Viewer | null> {
+  try {
+    return await viewerFromAuthorization(header, publicKey, options, revocations);
+  } catch (error) {
+    throw error instanceof UnauthenticatedError ? asHttp401(error) : error;
+  }
 }
 
 export function requireViewer(viewer: Viewer | null): Viewer {

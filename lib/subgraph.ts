@@ -9,9 +9,9 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { expressMiddleware } from "@as-integrations/express5";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
-import { GraphQLError, parse } from "graphql";
+import { parse } from "graphql";
 import type { Config, SubgraphName } from "./config.js";
-import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "./auth.js";
+import { authenticateRequest, loadSigningKeys, type Viewer } from "./auth.js";
 import { TokenRevocations } from "./revocations.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
 import { inputFloorPlugin } from "./input.js";
@@ -172,15 +172,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
         const requestId = String(req.id ?? "");
         const caller = res.locals.caller as ServiceName;
         const log = logger.child({ requestId, caller });
-        let viewer: Viewer | null;
-        try {
-          viewer = await viewerFromAuthorization(req.headers.authorization, keys.publicKey, config.jwt, revocations);
-        } catch (error) {
-          if (error instanceof GraphQLError) {
-            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 401 } } });
-          }
-          throw error;
-        }
+        const viewer = await authenticateRequest(req.headers.authorization, keys.publicKey, config.jwt, revocations);
         const authorization = viewer ? req.headers.authorization : undefined;
         return options.createContext({ viewer, caller, authorization, requestId, log, revocations });
       },

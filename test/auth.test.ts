@@ -8,6 +8,7 @@ import {
   config,
   createAdmin,
   expectError,
+  expectErrorResult,
   gql,
   gqlOk,
   randomIp,
@@ -18,12 +19,12 @@ import {
 } from "./support/client.js";
 import { foreignKey, projectPrivateKey, signWith, tamper, unsigned } from "./support/tokens.js";
 
-const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { token expiresAt user { id email name role } } }`;
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token user { id email } } }`;
+const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { __typename ... on AuthPayload { token expiresAt user { id email name role } } ... on ErrorResult { message code } } }`;
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on AuthPayload { token user { id email } } ... on ErrorResult { message code } } }`;
 const ME = `query Me { me { id email name role defaultShippingAddress { line1 city postalCode country } } }`;
-const UPDATE_PROFILE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id name defaultShippingAddress { line1 line2 city region postalCode country } } }`;
+const UPDATE_PROFILE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { __typename ... on User { id name defaultShippingAddress { line1 line2 city region postalCode country } } ... on ErrorResult { message code } } }`;
 const USERS = `query Users($first: Int, $after: String, $search: String) { users(first: $first, after: $after, search: $search) { totalCount edges { cursor node { id email role } } pageInfo { hasNextPage endCursor } } }`;
-const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { id role } }`;
+const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { __typename ... on User { id role } ... on ErrorResult { message code } } }`;
 
 describe("registration", () => {
   it("creates a customer, signs it in, and normalises the email", async () => {
@@ -37,7 +38,7 @@ describe("registration", () => {
     assert.equal(me.me.id, data.register.user.id);
   });
 
-  it("refuses an email already taken in another case with CONFLICT", async () => {
+  it("answers an email already taken in another case with EmailTakenError, creating nothing", async () => {
     const email = uniqueEmail("dup");
     await gqlOk(REGISTER, { input: { email, password: STRONG_PASSWORD, name: "First" } }, { ip: randomIp() });
     const result = await gql(
@@ -45,8 +46,17 @@ describe("registration", () => {
       { input: { email: email.toUpperCase(), password: STRONG_PASSWORD, name: "Second" } },
       { ip: randomIp() },
     );
-    expectError(result, "CONFLICT", "input.email");
-    assert.equal(result.data, null);
+    expectErrorResult(result, "register", "EmailTakenError", "EMAIL_TAKEN");
+    const admin = await createAdmin();
+    const users = await gqlOk(
+      `query($search: String) { users(search: $search) { totalCount edges { node { name } } } }`,
+      { search: email },
+      { token: admin.token },
+    );
+    assert.deepEqual(
+      users.users.edges.map((edge: { node: { name: string } }) => edge.node.name),
+      ["First"],
+    );
   });
 
   for (const [label, password] of [
@@ -91,9 +101,9 @@ describe("login", () => {
   it("answers a wrong password and an unknown email the same way", async () => {
     const wrongPassword = await gql(LOGIN, { email: account.email, password: "not-the-password-1" }, { ip: randomIp() });
     const unknownEmail = await gql(LOGIN, { email: uniqueEmail("nobody"), password: "not-the-password-1" }, { ip: randomIp() });
-    const a = expectError(wrongPassword, "UNAUTHENTICATED");
-    const b = expectError(unknownEmail, "UNAUTHENTICATED");
-    assert.equal(a.message, b.message);
+    const a = expectErrorResult(wrongPassword, "login", "InvalidCredentialsError", "INVALID_CREDENTIALS");
+    const b = expectErrorResult(unknownEmail, "login", "InvalidCredentialsError", "INVALID_CREDENTIALS");
+    assert.deepEqual(a, b);
   });
 });
 
@@ -127,14 +137,15 @@ describe("profile", () => {
       "BAD_USER_INPUT",
       "input.currentPassword",
     );
-    expectError(
+    expectErrorResult(
       await gql(
         UPDATE_PROFILE,
         { input: { currentPassword: "wrong-current-pass", newPassword: "another-strong-pass-9" } },
         { token: account.token },
       ),
-      "BAD_USER_INPUT",
-      "input.currentPassword",
+      "updateProfile",
+      "InvalidCredentialsError",
+      "INVALID_CREDENTIALS",
     );
     expectError(
       await gql(UPDATE_PROFILE, { input: { currentPassword: account.password, newPassword: "short" } }, { token: account.token }),
@@ -146,7 +157,12 @@ describe("profile", () => {
       { input: { currentPassword: account.password, newPassword: "another-strong-pass-9" } },
       { token: account.token },
     );
-    expectError(await gql(LOGIN, { email: account.email, password: account.password }, { ip: randomIp() }), "UNAUTHENTICATED");
+    expectErrorResult(
+      await gql(LOGIN, { email: account.email, password: account.password }, { ip: randomIp() }),
+      "login",
+      "InvalidCredentialsError",
+      "INVALID_CREDENTIALS",
+    );
     await gqlOk(LOGIN, { email: account.email, password: "another-strong-pass-9" }, { ip: randomIp() });
   });
 

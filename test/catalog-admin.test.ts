@@ -5,16 +5,16 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { prismaAdapter } from "../lib/database.js";
 import { PrismaClient } from "../prisma/products/__generated__/client.js";
-import { config, createAdmin, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import { config, createAdmin, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
 
 const PRODUCT_FIELDS = `id name slug description status price { amount currency } category { id slug } createdAt updatedAt`;
 const CREATE_PRODUCT = `mutation($input: CreateProductInput!) { createProduct(input: $input) { ${PRODUCT_FIELDS} } }`;
 const UPDATE_PRODUCT = `mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { ${PRODUCT_FIELDS} } }`;
 const ARCHIVE_PRODUCT = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
-const DELETE_PRODUCT = `mutation($id: ID!) { deleteProduct(id: $id) }`;
+const DELETE_PRODUCT = `mutation($id: ID!) { deleteProduct(id: $id) { __typename ... on ProductDeleted { id } ... on ErrorResult { message code } ... on ProductPublishedError { productId } } }`;
 const CREATE_CATEGORY = `mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id name slug parent { id } } }`;
 const UPDATE_CATEGORY = `mutation($id: ID!, $input: UpdateCategoryInput!) { updateCategory(id: $id, input: $input) { id name slug parent { id } } }`;
-const DELETE_CATEGORY = `mutation($id: ID!) { deleteCategory(id: $id) }`;
+const DELETE_CATEGORY = `mutation($id: ID!) { deleteCategory(id: $id) { __typename ... on CategoryDeleted { id } ... on ErrorResult { message code } ... on CategoryNotEmptyError { products subcategories } } }`;
 const PRODUCT = `query($id: ID, $slug: String) { product(id: $id, slug: $slug) { ${PRODUCT_FIELDS} } }`;
 const PRODUCT_IMAGES = `
   query($id: ID!) {
@@ -195,7 +195,10 @@ describe("images", () => {
       "width",
     );
 
-    assert.equal((await gqlOk(DELETE_PRODUCT, { id: product.id }, asAdmin())).deleteProduct, product.id);
+    assert.deepEqual((await gqlOk(DELETE_PRODUCT, { id: product.id }, asAdmin())).deleteProduct, {
+      __typename: "ProductDeleted",
+      id: product.id,
+    });
     assert.equal((await gqlOk(PRODUCT, { id: product.id }, asAdmin())).product, null);
     assert.equal(await prisma.productImage.count({ where: { productId: product.id } }), 0);
     expectError(await gql(DELETE_PRODUCT, { id: product.id }, asAdmin()), "NOT_FOUND");
@@ -297,12 +300,30 @@ describe("category tree", () => {
     const parent = await createCategory("Doomed");
     const child = await createCategory("Doomed Child", parent.id);
     const product = await createProduct({ name: `Doomed Product ${tag}`, categoryId: child.id });
-    expectError(await gql(DELETE_CATEGORY, { id: child.id }, asAdmin()), "CONFLICT");
-    expectError(await gql(DELETE_CATEGORY, { id: parent.id }, asAdmin()), "CONFLICT");
+    const childRefusal = expectErrorResult(
+      await gql(DELETE_CATEGORY, { id: child.id }, asAdmin()),
+      "deleteCategory",
+      "CategoryNotEmptyError",
+      "CATEGORY_NOT_EMPTY",
+    );
+    assert.deepEqual([childRefusal.products, childRefusal.subcategories], [1, 0]);
+    const parentRefusal = expectErrorResult(
+      await gql(DELETE_CATEGORY, { id: parent.id }, asAdmin()),
+      "deleteCategory",
+      "CategoryNotEmptyError",
+      "CATEGORY_NOT_EMPTY",
+    );
+    assert.deepEqual([parentRefusal.products, parentRefusal.subcategories], [0, 1]);
 
     await gqlOk(UPDATE_PRODUCT, { id: product.id, input: { categoryId: null } }, asAdmin());
-    assert.equal((await gqlOk(DELETE_CATEGORY, { id: child.id }, asAdmin())).deleteCategory, child.id);
-    assert.equal((await gqlOk(DELETE_CATEGORY, { id: parent.id }, asAdmin())).deleteCategory, parent.id);
+    assert.deepEqual((await gqlOk(DELETE_CATEGORY, { id: child.id }, asAdmin())).deleteCategory, {
+      __typename: "CategoryDeleted",
+      id: child.id,
+    });
+    assert.deepEqual((await gqlOk(DELETE_CATEGORY, { id: parent.id }, asAdmin())).deleteCategory, {
+      __typename: "CategoryDeleted",
+      id: parent.id,
+    });
     expectError(await gql(DELETE_CATEGORY, { id: parent.id }, asAdmin()), "NOT_FOUND");
     expectError(
       await gql(CREATE_CATEGORY, { input: { name: `Orphan ${tag}`, parentId: parent.id } }, asAdmin()),

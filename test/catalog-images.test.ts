@@ -237,7 +237,8 @@ describe("managing product images", () => {
       [ids[2], ids[1]],
     );
 
-    await gqlOk(`mutation($id: ID!) { deleteProduct(id: $id) }`, { id: productId }, { token: admin.token });
+    const deleted = await gqlOk(`mutation($id: ID!) { deleteProduct(id: $id) { __typename } }`, { id: productId }, { token: admin.token });
+    assert.equal(deleted.deleteProduct.__typename, "ProductDeleted");
     assert.equal(existsSync(productFolder(productId)), false);
   });
 });

@@ -9,6 +9,7 @@ import {
   config,
   createAdmin,
   expectError,
+  expectErrorResult,
   gql,
   gqlOk,
   registerCustomer,
@@ -130,9 +131,9 @@ describe("Cart entity (_entities on the carts subgraph)", () => {
 
 describe("cart mutations (through the router)", () => {
   const CART_FIELDS = `id totalQuantity customer { id } items { quantity product { id } }`;
-  const ADD = `mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`;
-  const ADD_ONE = `mutation($productId: ID!) { addToCart(productId: $productId) { ${CART_FIELDS} } }`;
-  const UPDATE = `mutation($productId: ID!, $quantity: Int!) { updateCartItem(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`;
+  const ADD = `mutation($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
+  const ADD_ONE = `mutation($productId: ID!) { addToCart(productId: $productId) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
+  const UPDATE = `mutation($productId: ID!, $quantity: Int!) { updateCartItem(productId: $productId, quantity: $quantity) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
   const CLEAR = `mutation { clearCart { ${CART_FIELDS} } }`;
   const MY_CART = `query { myCart { ${CART_FIELDS} } }`;
 
@@ -161,7 +162,7 @@ describe("cart mutations (through the router)", () => {
     assert.equal(quantityOf(second, product), 5);
     assert.equal(second.totalQuantity, 5);
     const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
-    assert.deepEqual(mine, second);
+    assert.deepEqual({ __typename: "Cart", ...mine }, second);
   });
 
   test("concurrent additions to one cart are all counted", async () => {
@@ -206,14 +207,14 @@ describe("cart mutations (through the router)", () => {
     const customer = await registerCustomer();
     const product = await activeProduct();
     const data = await gqlOk(
-      `mutation($p: ID!) { a: addToCart(productId: $p, quantity: 2) { totalQuantity } b: addToCart(productId: $p, quantity: 3) { totalQuantity } }`,
+      `mutation($p: ID!) { a: addToCart(productId: $p, quantity: 2) { __typename ... on Cart { totalQuantity } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } b: addToCart(productId: $p, quantity: 3) { __typename ... on Cart { totalQuantity } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
       { p: product },
       { token: customer.token },
     );
     assert.deepEqual([data.a.totalQuantity, data.b.totalQuantity], [2, 5]);
   });
 
-  test("quantities outside 1..99 are BAD_USER_INPUT naming the field, and change nothing", async () => {
+  test("quantities outside 1..99 are BAD_USER_INPUT naming the field, more than 99 in the cart a CartLimitError; neither changes anything", async () => {
     const customer = await registerCustomer();
     const product = await activeProduct();
     await gqlOk(ADD, { productId: product, quantity: 90 }, { token: customer.token });
@@ -223,8 +224,14 @@ describe("cart mutations (through the router)", () => {
     for (const quantity of [-1, 100]) {
       expectError(await gql(UPDATE, { productId: product, quantity }, { token: customer.token }), "BAD_USER_INPUT", "quantity");
     }
-    // 90 + 10 would pass the per-call rule but break the per-product limit.
-    expectError(await gql(ADD, { productId: product, quantity: 10 }, { token: customer.token }), "BAD_USER_INPUT", "quantity");
+    // 90 + 10 would pass the per-call rule but break the per-product limit: an expected refusal.
+    const overLimit = expectErrorResult(
+      await gql(ADD, { productId: product, quantity: 10 }, { token: customer.token }),
+      "addToCart",
+      "CartLimitError",
+      "CART_LIMIT",
+    );
+    assert.deepEqual([overLimit.limit, overLimit.max, overLimit.inCart], ["UNITS_PER_PRODUCT", 99, 90]);
     const mine = (await gqlOk<{ myCart: CartView }>(MY_CART, {}, { token: customer.token })).myCart;
     assert.equal(quantityOf(mine, product), 90);
     assert.equal(mine.items.length, 1);

@@ -45,7 +45,7 @@ describe("cost model", () => {
   });
 
   it("adds mutations' base cost, @cost weights and input objects", () => {
-    const register = `mutation($input: RegisterInput!) { register(input: $input) { token user { id } } }`;
+    const register = `mutation($input: RegisterInput!) { register(input: $input) { __typename ... on AuthPayload { token user { id } } ... on ErrorResult { message code } } }`;
     // 10 (mutation) + 100 (@cost on register) + 1 (user) + 1 (the RegisterInput object)
     assert.equal(cost(register, { input: { email: "a@example.test", password: "x", name: "A" } }), 112);
     // A search costs 20 more (@cost on ProductFilter.search) plus 1 for the filter object.
@@ -102,8 +102,8 @@ describe("auth field counting", () => {
   };
 
   it("counts aliases, fragments and inline fragments", () => {
-    const query = `mutation { a: register(input: $i) { token } b: register(input: $i) { token } ...M ... on Mutation { login(email: "", password: "") { token } } }
-      fragment M on Mutation { c: register(input: $i) { token } ...N } fragment N on Mutation { login(email: "", password: "") { token } }`;
+    const query = `mutation { a: register(input: $i) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } b: register(input: $i) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } ...M ... on Mutation { login(email: "", password: "") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } } }
+      fragment M on Mutation { c: register(input: $i) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } ...N } fragment N on Mutation { login(email: "", password: "") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`;
     const result = counts(query);
     assert.equal(result.get("register"), 3);
     assert.equal(result.get("login"), 2);
@@ -112,7 +112,7 @@ describe("auth field counting", () => {
   it("multiplies fragments spread several times without walking every path", () => {
     const fragments = Array.from({ length: 60 }, (_, i) => `fragment F${i} on Mutation { ...F${i + 1} ...F${i + 1} }`);
     const result = counts(
-      `mutation { ...F0 } ${fragments.join(" ")} fragment F60 on Mutation { login(email: "", password: "") { token } }`,
+      `mutation { ...F0 } ${fragments.join(" ")} fragment F60 on Mutation { login(email: "", password: "") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
     );
     assert.equal(result.get("login"), 2 ** 60);
   });

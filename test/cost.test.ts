@@ -78,8 +78,8 @@ describe("document size limit", () => {
 
 describe("sign-in limit per auth field", () => {
   const REGISTER_FIVE = `mutation($a: RegisterInput!, $b: RegisterInput!, $c: RegisterInput!, $d: RegisterInput!, $e: RegisterInput!) {
-    a: register(input: $a) { token } b: register(input: $b) { token } c: register(input: $c) { token }
-    d: register(input: $d) { token } e: register(input: $e) { token } }`;
+    a: register(input: $a) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } b: register(input: $b) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } c: register(input: $c) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } }
+    d: register(input: $d) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } e: register(input: $e) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`;
   const input = () => ({ email: uniqueEmail("alias"), password: STRONG_PASSWORD, name: "Alias" });
 
   it("charges each aliased register: five in one request use up the window's five sign-ups", async () => {
@@ -87,14 +87,19 @@ describe("sign-in limit per auth field", () => {
     const ip = randomIp();
     const five = await gql(REGISTER_FIVE, { a: input(), b: input(), c: input(), d: input(), e: input() }, { ip });
     assert.equal(five.errors, undefined, JSON.stringify(five.errors));
-    const sixth = await gql(`mutation($i: RegisterInput!) { register(input: $i) { token } }`, { i: input() }, { ip });
+    const sixth = await gql(
+      `mutation($i: RegisterInput!) { register(input: $i) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
+      { i: input() },
+      { ip },
+    );
     assert.equal(sixth.status, 429);
     expectError(sixth, "RATE_LIMITED");
   });
 
   it("refuses six logins in one request (fragments counted) before any password is checked", async () => {
     const usersBefore = await sqlStatements("users");
-    const login = (alias: string) => `${alias}: login(email: "nobody@example.test", password: "whatever-password") { token }`;
+    const login = (alias: string) =>
+      `${alias}: login(email: "nobody@example.test", password: "whatever-password") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } }`;
     const query = `mutation { ${login("a")} ${login("b")} ...M ... on Mutation { ${login("c")} } }
       fragment M on Mutation { ${login("d")} ${login("e")} ${login("f")} }`;
     const result = await gql(query, {}, { ip: randomIp() });

@@ -191,22 +191,22 @@ describe("control characters in strings", () => {
     },
     {
       name: "login(email)",
-      variables: `mutation($email: String!) { login(email: $email, password: "whatever-long") { token } }`,
-      literal: `mutation { login(email: "bad\\u0000value@example.test", password: "whatever-long") { token } }`,
+      variables: `mutation($email: String!) { login(email: $email, password: "whatever-long") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
+      literal: `mutation { login(email: "bad\\u0000value@example.test", password: "whatever-long") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
       vars: () => ({ email: `${bad}@example.test` }),
       field: "email",
     },
     {
       name: "register(name)",
-      variables: `mutation($input: RegisterInput!) { register(input: $input) { token } }`,
-      literal: `mutation { register(input: { email: "nul@example.test", password: "plum-orbit-canvas-42", name: "bad\\u0000value" }) { token } }`,
+      variables: `mutation($input: RegisterInput!) { register(input: $input) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
+      literal: `mutation { register(input: { email: "nul@example.test", password: "plum-orbit-canvas-42", name: "bad\\u0000value" }) { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
       vars: () => ({ input: { email: "nul@example.test", password: "plum-orbit-canvas-42", name: bad } }),
       field: "input.name",
     },
     {
       name: "updateProfile",
-      variables: `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`,
-      literal: `mutation { updateProfile(input: { defaultShippingAddress: { line1: "1 Way", city: "bad\\u0000value", postalCode: "1", country: "DE" } }) { id } }`,
+      variables: `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { __typename ... on User { id } ... on ErrorResult { message code } } }`,
+      literal: `mutation { updateProfile(input: { defaultShippingAddress: { line1: "1 Way", city: "bad\\u0000value", postalCode: "1", country: "DE" } }) { __typename ... on User { id } ... on ErrorResult { message code } } }`,
       vars: () => ({ input: { defaultShippingAddress: { line1: "1 Way", city: bad, postalCode: "1", country: "DE" } } }),
       field: "input.defaultShippingAddress.city",
       token: () => customer.token,
@@ -296,7 +296,7 @@ describe("control characters in strings", () => {
     );
     assertFieldError(result, "BAD_USER_INPUT", "input.name");
     const profile = await gql(
-      `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`,
+      `mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { __typename ... on User { id } ... on ErrorResult { message code } } }`,
       { input: { name: "Ada\tLovelace" } },
       { token: customer.token },
     );

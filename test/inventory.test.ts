@@ -13,7 +13,8 @@ const INVENTORY_FIELDS = `onHand reserved available inStock lowStockThreshold`;
 const RESULT_FIELDS = `
   __typename
   ... on Inventory { ${INVENTORY_FIELDS} }
-  ... on InsufficientStockError { message productId available requested }`;
+  ... on ErrorResult { message code }
+  ... on InsufficientStockError { productId available requested }`;
 
 const ADJUST_STOCK = `
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: StockMovementReason!, $note: String) {
@@ -159,6 +160,7 @@ describe("inventory", () => {
 
     const result = await gqlOk(ADJUST_STOCK, { productId, delta: -5, reason: "ADJUSTMENT" }, { token: admin.token });
     assert.equal(result.adjustStock.__typename, "InsufficientStockError");
+    assert.equal(result.adjustStock.code, "INSUFFICIENT_STOCK");
     assert.equal(result.adjustStock.productId, productId);
     assert.equal(result.adjustStock.available, 4);
     assert.equal(result.adjustStock.requested, 5);

@@ -12,7 +12,7 @@ import { dropDatabases, ensureDatabases } from "../scripts/lib/stack.js";
 import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
 import { createUsersServer } from "../subgraphs/users/src/server.js";
 import { makeAdmin } from "../subgraphs/users/src/users.js";
-import { config as runConfig, expectError, gql, gqlOk, serviceHeaders, uniqueEmail, type Account } from "./support/client.js";
+import { config as runConfig, expectErrorResult, gql, gqlOk, serviceHeaders, uniqueEmail, type Account } from "./support/client.js";
 
 const config: Config = {
   ...runConfig,
@@ -26,10 +26,10 @@ const config: Config = {
   ) as Config["subgraphs"],
 };
 
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token refreshToken } }`;
-const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { id role } }`;
-const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) }`;
-const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }`;
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on AuthPayload { token refreshToken } ... on ErrorResult { message code } } }`;
+const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { __typename ... on User { id role } ... on ErrorResult { message code } } }`;
+const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
+const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
 
 let prisma: UsersPrisma;
 let server: RunningServer;
@@ -62,16 +62,23 @@ const adminCount = () => prisma.user.count({ where: { role: "ADMIN" } });
 describe("the last administrator", () => {
   it("cannot demote or delete themself, by deleteUser or deleteAccount", async () => {
     const only = await admin();
-    expectError(
+    expectErrorResult(
       await gql(SET_ROLE, { userId: only.id, role: "CUSTOMER" }, { url, headers: serviceHeaders(), token: only.token }),
-      "CONFLICT",
-      "role",
+      "setUserRole",
+      "LastAdminError",
+      "LAST_ADMIN",
     );
-    expectError(await gql(DELETE_USER, { id: only.id }, { url, headers: serviceHeaders(), token: only.token }), "CONFLICT", "id");
-    expectError(
+    expectErrorResult(
+      await gql(DELETE_USER, { id: only.id }, { url, headers: serviceHeaders(), token: only.token }),
+      "deleteUser",
+      "LastAdminError",
+      "LAST_ADMIN",
+    );
+    expectErrorResult(
       await gql(DELETE_ACCOUNT, { password: only.password }, { url, headers: serviceHeaders(), token: only.token }),
-      "CONFLICT",
-      "id",
+      "deleteAccount",
+      "LastAdminError",
+      "LAST_ADMIN",
     );
     assert.equal(await adminCount(), 1);
     // Nothing ended: the session still works.
@@ -89,8 +96,9 @@ describe("the last administrator", () => {
     for (const result of results) {
       assert.ok(result.status < 500, JSON.stringify(result.errors));
       if (result.errors) assert.ok(["CONFLICT", "UNAUTHENTICATED", "NOT_FOUND"].includes(String(result.errors[0]!.extensions?.code)));
+      else assert.ok(["UserDeleted", "LastAdminError"].includes(String(result.data.deleteUser.__typename)));
     }
-    assert.ok(results.filter((r) => !r.errors).length <= 1, "both deletions succeeded");
+    assert.ok(results.filter((r) => r.data?.deleteUser?.__typename === "UserDeleted").length <= 1, "both deletions succeeded");
     assert.ok((await adminCount()) >= 1, "no administrator left");
   });
 });

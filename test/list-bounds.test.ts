@@ -3,7 +3,7 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { createAdmin, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import { createAdmin, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
 
 let admin: Account;
 let customer: Account;
@@ -34,19 +34,30 @@ describe("cart lines", () => {
       products.push(...Object.values(created).map((product) => product.id));
     }
     const [extraProduct] = products.splice(100, 1);
-    await batch(products, (id) => `addToCart(productId: "${id}") { id }`, customer.token);
+    await batch(
+      products,
+      (id) =>
+        `addToCart(productId: "${id}") { __typename ... on Cart { id } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } }`,
+      customer.token,
+    );
 
-    const extra = await gql(`mutation($p: ID!) { addToCart(productId: $p) { id } }`, { p: extraProduct }, { token: customer.token });
-    assert.match(expectError(extra, "BAD_USER_INPUT", "productId").message, /at most 100 different products/);
-    const set = await gql(
-      `mutation($p: ID!) { updateCartItem(productId: $p, quantity: 2) { id } }`,
+    const extra = await gql(
+      `mutation($p: ID!) { addToCart(productId: $p) { __typename ... on Cart { id } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
       { p: extraProduct },
       { token: customer.token },
     );
-    assert.match(expectError(set, "BAD_USER_INPUT", "productId").message, /at most 100 different products/);
+    const tooMany = expectErrorResult(extra, "addToCart", "CartLimitError", "CART_LIMIT");
+    assert.deepEqual([tooMany.limit, tooMany.max, tooMany.inCart], ["LINES", 100, null]);
+    assert.match(tooMany.message, /at most 100 different products/);
+    const set = await gql(
+      `mutation($p: ID!) { updateCartItem(productId: $p, quantity: 2) { __typename ... on Cart { id } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
+      { p: extraProduct },
+      { token: customer.token },
+    );
+    assert.equal(expectErrorResult(set, "updateCartItem", "CartLimitError", "CART_LIMIT").limit, "LINES");
 
     const more = await gqlOk(
-      `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { totalQuantity } }`,
+      `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { __typename ... on Cart { totalQuantity } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
       { p: products[0] },
       { token: customer.token },
     );

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { config, expectError, gql, randomIp, registerCustomer, type Account } from "./support/client.js";
+import { config, expectError, expectErrorResult, gql, randomIp, registerCustomer, type Account } from "./support/client.js";
 import { createRouter, type Router } from "../router/src/server.js";
 
 let router: Router;
@@ -22,25 +22,26 @@ before(async () => {
 });
 after(() => router.stop());
 
-const LOGIN = `mutation { login(email: "nobody@example.test", password: "whatever-password") { token } }`;
+const LOGIN = `mutation { login(email: "nobody@example.test", password: "whatever-password") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`;
 
 describe("rate limiting", () => {
   it("limits sign-in attempts per client address with RATE_LIMITED, HTTP 429 and Retry-After", async () => {
     const ip = randomIp();
-    for (let i = 0; i < 3; i++) expectError(await gql(LOGIN, {}, { url, ip }), "UNAUTHENTICATED");
+    for (let i = 0; i < 3; i++)
+      expectErrorResult(await gql(LOGIN, {}, { url, ip }), "login", "InvalidCredentialsError", "INVALID_CREDENTIALS");
     const limited = await gql(LOGIN, {}, { url, ip });
     assert.equal(limited.status, 429);
     expectError(limited, "RATE_LIMITED");
     const retryAfter = Number(limited.headers.get("retry-after"));
     assert.ok(retryAfter >= 1 && retryAfter <= WINDOW_SECONDS, `Retry-After ${retryAfter}`);
     // Another address is unaffected, and so are ordinary queries from the limited one.
-    expectError(await gql(LOGIN, {}, { url, ip: randomIp() }), "UNAUTHENTICATED");
+    expectErrorResult(await gql(LOGIN, {}, { url, ip: randomIp() }), "login", "InvalidCredentialsError", "INVALID_CREDENTIALS");
     assert.equal((await gql(`{ me { id } }`, {}, { url, ip })).status, 200);
   });
 
   it("cannot be dodged by hiding login in a fragment", async () => {
     const ip = randomIp();
-    const hidden = `mutation { ...M } fragment M on Mutation { login(email: "x@example.test", password: "whatever-password") { token } }`;
+    const hidden = `mutation { ...M } fragment M on Mutation { login(email: "x@example.test", password: "whatever-password") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`;
     for (let i = 0; i < 3; i++) await gql(hidden, {}, { url, ip });
     expectError(await gql(hidden, {}, { url, ip }), "RATE_LIMITED");
   });

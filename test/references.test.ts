@@ -13,7 +13,7 @@ import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__
 import { createLogger } from "../lib/logger.js";
 import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import { reserveStock } from "../subgraphs/inventory/src/inventory.js";
-import { config, expectError, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import { config, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
 import { activeProduct, catalogAdmin, createProduct } from "./support/catalog.js";
 
 const carts = new CartsPrisma({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
@@ -24,11 +24,11 @@ after(() => Promise.all([carts.$disconnect(), inventory.$disconnect(), orders.$d
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 const CART_FIELDS = `id totalQuantity items { productId quantity product { id name description price { amount } status } }`;
-const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
-const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { ${CART_FIELDS} } }`;
+const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
+const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
 const MY_CART = `{ myCart { ${CART_FIELDS} } }`;
 const ARCHIVE = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
-const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) }`;
+const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) { __typename ... on ProductDeleted { id } ... on ErrorResult { message code } ... on ProductPublishedError { productId } } }`;
 const ADJUST = `mutation($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d, reason: RESTOCK) { __typename ... on Inventory { onHand } } }`;
 const SET_STOCK = `mutation($p: ID!, $n: Int!) { setStock(productId: $p, onHand: $n) { __typename ... on Inventory { onHand } } }`;
 const THRESHOLD = `mutation($p: ID!, $t: Int!) { setLowStockThreshold(productId: $p, threshold: $t) { lowStockThreshold } }`;
@@ -58,7 +58,7 @@ before(async () => {
 });
 
 describe("only products on sale go into a cart", () => {
-  test("DRAFT, ARCHIVED, unknown and nil-UUID products are refused with BAD_USER_INPUT on productId, revealing nothing", async () => {
+  test("DRAFT, ARCHIVED, unknown and nil-UUID products are a ProductUnavailableError, revealing nothing", async () => {
     const customer = await registerCustomer();
     const secretName = `Unreleased ${randomUUID().slice(0, 8)}`;
     const draft = await createProduct({ status: "DRAFT", name: secretName, priceAmount: 4242 });
@@ -70,10 +70,14 @@ describe("only products on sale go into a cart", () => {
         [UPDATE, 2],
       ] as const) {
         const result = await gql(mutation, { p: productId, q }, { token: customer.token });
-        const error = expectError(result, "BAD_USER_INPUT", "productId");
-        assert.equal(result.data, null);
+        const field = mutation === ADD ? "addToCart" : "updateCartItem";
+        const refusal = expectErrorResult(result, field, "ProductUnavailableError", "PRODUCT_UNAVAILABLE");
+        assert.deepEqual(
+          refusal,
+          { __typename: "ProductUnavailableError", message: "No product on sale has this id.", code: "PRODUCT_UNAVAILABLE", productId },
+          "the same answer whatever the reason",
+        );
         assert.doesNotMatch(JSON.stringify(result), new RegExp(`${secretName}|4242`));
-        assert.equal(error.message, "No product on sale has this id.", "the same answer whatever the reason");
       }
     }
     assert.equal(await carts.cartItem.count({ where: { cart: { customerId: customer.id } } }), 0);
@@ -84,8 +88,18 @@ describe("only products on sale go into a cart", () => {
     const product = await activeProduct();
     await gqlOk(ADD, { p: product, q: 3 }, { token: customer.token });
     await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
-    expectError(await gql(ADD, { p: product, q: 1 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
-    expectError(await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }), "BAD_USER_INPUT", "productId");
+    expectErrorResult(
+      await gql(ADD, { p: product, q: 1 }, { token: customer.token }),
+      "addToCart",
+      "ProductUnavailableError",
+      "PRODUCT_UNAVAILABLE",
+    );
+    expectErrorResult(
+      await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }),
+      "updateCartItem",
+      "ProductUnavailableError",
+      "PRODUCT_UNAVAILABLE",
+    );
     const shrunk = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 1 }, { token: customer.token })).updateCartItem;
     assert.deepEqual(
       shrunk.items.map((i) => [i.quantity, i.product?.status]),
@@ -226,12 +240,13 @@ describe("published products are archived, never deleted, and inventory follows"
     await eventually(async () => (await knownStatus(product.id)) === "ACTIVE", "the published event reaching inventory");
   });
 
-  test("deleting a published product is refused with CONFLICT; archiving it takes it off the low-stock list", async () => {
+  test("deleting a published product is a ProductPublishedError; archiving it takes it off the low-stock list", async () => {
     const product = await activeProduct();
     await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
     const refused = await gql(DELETE, { id: product }, { token: admin.token });
-    expectError(refused, "CONFLICT", "id");
-    assert.match(refused.errors![0]!.message, /archive/);
+    const refusal = expectErrorResult(refused, "deleteProduct", "ProductPublishedError", "PRODUCT_PUBLISHED");
+    assert.equal(refusal.productId, product);
+    assert.match(refusal.message, /archive/);
     const still = await gqlOk(`query($id: ID!) { product(id: $id) { id status publishedAt } }`, { id: product }, { token: admin.token });
     assert.equal(still.product.status, "ACTIVE");
     assert.ok(still.product.publishedAt);
@@ -267,7 +282,10 @@ describe("published products are archived, never deleted, and inventory follows"
   test("a never-published draft can be deleted; inventory keeps its ledger but takes no more changes", async () => {
     const draft = await createProduct({ status: "DRAFT" });
     await gqlOk(ADJUST, { p: draft.id, d: 4 }, { token: admin.token });
-    assert.equal((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, draft.id);
+    assert.deepEqual((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, {
+      __typename: "ProductDeleted",
+      id: draft.id,
+    });
     await eventually(async () => (await knownStatus(draft.id)) === "DELETED", "the deleted event reaching inventory");
     expectError(await gql(ADJUST, { p: draft.id, d: 1 }, { token: admin.token }), "NOT_FOUND", "productId");
     assert.equal(await inventory.stockMovement.count({ where: { productId: draft.id } }), 1, "the ledger keeps its history");

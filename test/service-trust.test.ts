@@ -74,7 +74,7 @@ describe("subgraphs answer only the router and shopgraph services", () => {
     const login = await post(
       subgraphUrl("users"),
       {},
-      `mutation { login(email: "${account.email}", password: "${STRONG_PASSWORD}") { token } }`,
+      `mutation { login(email: "${account.email}", password: "${STRONG_PASSWORD}") { __typename ... on AuthPayload { token } ... on ErrorResult { message code } } }`,
     );
     assertRefused(login, "login without the router");
   });

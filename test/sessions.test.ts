@@ -13,6 +13,7 @@ import {
   config,
   createAdmin,
   expectError,
+  expectErrorResult,
   gql,
   gqlOk,
   randomIp,
@@ -26,17 +27,17 @@ import { projectPrivateKey, signWith } from "./support/tokens.js";
 const ME = `query Me { me { id role } }`;
 const MY_CART = `query MyCart { myCart { id } }`;
 const USERS = `query Users { users(first: 1) { totalCount } }`;
-const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { id role } }`;
+const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { __typename ... on User { id role } ... on ErrorResult { message code } } }`;
 const CREATE_CATEGORY = `mutation CreateCategory($name: String!) { createCategory(input: { name: $name }) { id } }`;
 const LOGIN = `mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token expiresAt refreshToken refreshTokenExpiresAt user { id role } } }`;
+  login(email: $email, password: $password) { __typename ... on AuthPayload { token expiresAt refreshToken refreshTokenExpiresAt user { id role } } ... on ErrorResult { message code } } }`;
 const REFRESH = `mutation Refresh($refreshToken: String!) {
   refreshToken(refreshToken: $refreshToken) { token expiresAt refreshToken refreshTokenExpiresAt user { id email role } } }`;
 const LOGOUT = `mutation Logout($refreshToken: String) { logout(refreshToken: $refreshToken) }`;
 const LOGOUT_EVERYWHERE = `mutation { logoutEverywhere }`;
-const UPDATE_PROFILE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`;
-const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }`;
-const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) }`;
+const UPDATE_PROFILE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { __typename ... on User { id } ... on ErrorResult { message code } } }`;
+const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
+const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
 
 // The test reads and removes revocation markers directly, under the run's own key prefix.
 const redis = new Redis(config.redis.url);
@@ -56,8 +57,11 @@ interface TokenPair {
 
 // Refreshing is limited per client address like login: every call comes from an address of its own.
 const refresh = (refreshToken: string) => gql<{ refreshToken: TokenPair }>(REFRESH, { refreshToken }, { ip: randomIp() });
-const login = async (account: Pick<Account, "email" | "password">): Promise<TokenPair> =>
-  (await gqlOk(LOGIN, { email: account.email, password: account.password }, { ip: randomIp() })).login;
+async function login(account: Pick<Account, "email" | "password">): Promise<TokenPair> {
+  const { login: result } = await gqlOk(LOGIN, { email: account.email, password: account.password }, { ip: randomIp() });
+  assert.equal(result.__typename, "AuthPayload", JSON.stringify(result));
+  return result;
+}
 
 function expectRefused(result: GraphQLResult<unknown>, where: string): void {
   assert.equal(result.status, 401, `${where}: expected 401, got ${result.status} ${JSON.stringify(result.errors)}`);
@@ -125,14 +129,27 @@ describe("a demoted administrator", () => {
 describe("deleting accounts", () => {
   it("deleteAccount needs the password, then refuses the user's tokens everywhere", async () => {
     const customer = await registerCustomer();
-    expectError(await gql(DELETE_ACCOUNT, { password: "not-the-password-1" }, { token: customer.token }), "BAD_USER_INPUT", "password");
+    expectErrorResult(
+      await gql(DELETE_ACCOUNT, { password: "not-the-password-1" }, { token: customer.token }),
+      "deleteAccount",
+      "InvalidCredentialsError",
+      "INVALID_CREDENTIALS",
+    );
     expectError(await gql(DELETE_ACCOUNT, { password: customer.password }), "UNAUTHENTICATED");
     await gqlOk(ME, {}, { token: customer.token });
 
-    assert.equal((await gqlOk(DELETE_ACCOUNT, { password: customer.password }, { token: customer.token })).deleteAccount, true);
+    assert.deepEqual((await gqlOk(DELETE_ACCOUNT, { password: customer.password }, { token: customer.token })).deleteAccount, {
+      __typename: "UserDeleted",
+      id: customer.id,
+    });
     await expectTokenRefusedEverywhere(customer.token);
     await expectRefreshRefused(customer.refreshToken);
-    expectError(await gql(LOGIN, { email: customer.email, password: customer.password }, { ip: randomIp() }), "UNAUTHENTICATED");
+    expectErrorResult(
+      await gql(LOGIN, { email: customer.email, password: customer.password }, { ip: randomIp() }),
+      "login",
+      "InvalidCredentialsError",
+      "INVALID_CREDENTIALS",
+    );
   });
 
   it("deleteUser is for administrators, refuses unknown ids, and refuses the deleted user's tokens", async () => {
@@ -143,7 +160,10 @@ describe("deleting accounts", () => {
     expectError(await gql(DELETE_USER, { id: "01a2008b-c86d-731e-9b39-000000000000" }, { token: admin.token }), "NOT_FOUND");
     expectError(await gql(DELETE_USER, { id: "not-a-uuid" }, { token: admin.token }), "NOT_FOUND");
 
-    assert.equal((await gqlOk(DELETE_USER, { id: customer.id }, { token: admin.token })).deleteUser, true);
+    assert.deepEqual((await gqlOk(DELETE_USER, { id: customer.id }, { token: admin.token })).deleteUser, {
+      __typename: "UserDeleted",
+      id: customer.id,
+    });
     await expectTokenRefusedEverywhere(customer.token);
     await expectRefreshRefused(customer.refreshToken);
     expectError(await gql(DELETE_USER, { id: customer.id }, { token: admin.token }), "NOT_FOUND");
@@ -155,7 +175,7 @@ describe("deleting accounts", () => {
   it("an administrator deleting themself goes through the same check and ends their own sessions", async () => {
     const admin = await createAdmin();
     await createAdmin(); // so this one is not the last
-    assert.equal((await gqlOk(DELETE_USER, { id: admin.id }, { token: admin.token })).deleteUser, true);
+    assert.equal((await gqlOk(DELETE_USER, { id: admin.id }, { token: admin.token })).deleteUser.__typename, "UserDeleted");
     await expectTokenRefusedEverywhere(admin.token);
   });
 });

@@ -2,17 +2,16 @@
 // If Redis is unreachable each replica falls back to an in-memory limiter rather than failing open.
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { HeaderMap } from "@apollo/server";
-import { GraphQLError } from "graphql";
 import type { Config } from "../../lib/config.js";
+import { RateLimitedError } from "../../lib/errors.js";
 import { rateLimited } from "./metrics.js";
 
 export type LimitName = "ip" | "user" | "auth";
 
 export interface RateLimits {
   /**
-   * Takes `points` (default 1) from `key`'s budget. Resolves when allowed; rejects with a RATE_LIMITED
-   * GraphQLError (HTTP 429, Retry-After) when not.
+   * Takes `points` (default 1) from `key`'s budget. Resolves when allowed; rejects with a
+   * RateLimitedError (RATE_LIMITED, HTTP 429, Retry-After) when not.
    */
   consume(limit: LimitName, key: string, points?: number): Promise<void>;
 }
@@ -39,13 +38,7 @@ export function createRateLimits(redis: Redis, config: Config): RateLimits {
         const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
         const message =
           limit === "auth" ? "Too many sign-in attempts. Try again later." : "Too many requests. Slow down and try again later.";
-        throw new GraphQLError(message, {
-          extensions: {
-            code: "RATE_LIMITED",
-            retryAfterSeconds,
-            http: { status: 429, headers: new HeaderMap([["retry-after", String(retryAfterSeconds)]]) },
-          },
-        });
+        throw new RateLimitedError(message, retryAfterSeconds);
       }
     },
   };

@@ -16,7 +16,7 @@ import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode, type ValidationContext } from "graphql";
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
-import { loadSigningKeys, viewerFromAuthorization, type Viewer } from "../../lib/auth.js";
+import { authenticateRequest, loadSigningKeys, type Viewer } from "../../lib/auth.js";
 import { TokenRevocations } from "../../lib/revocations.js";
 import { createLogger } from "../../lib/logger.js";
 import { asyncHandler, asyncMiddleware, jsonErrorHandler, listen, notFoundHandler, requestLogging } from "../../lib/http.js";
@@ -242,7 +242,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {
     try {
-      req.viewer = await viewerFromAuthorization(req.headers.authorization, publicKey, config.jwt, revocations);
+      req.viewer = await authenticateRequest(req.headers.authorization, publicKey, config.jwt, revocations);
     } catch (error) {
       if (error instanceof GraphQLError) return graphqlErrorResponse(res, error, 401);
       throw error;

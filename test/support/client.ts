@@ -102,6 +102,26 @@ export function expectError(result: GraphQLResult<unknown>, code: string, field?
   return error;
 }
 
+export interface ErrorResultBody {
+  __typename: string;
+  message: string;
+  code: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Asserts an expected refusal: no GraphQL error, and the mutation `field` answered with the result type
+ * `typename` (selected with `__typename` and `... on ErrorResult { message code }`) carrying `code`.
+ */
+export function expectErrorResult(result: GraphQLResult<unknown>, field: string, typename: string, code: string): ErrorResultBody {
+  assert.equal(result.errors, undefined, `expected ${typename}, got errors ${JSON.stringify(result.errors)}`);
+  const value = (result.data as Record<string, ErrorResultBody | null> | null)?.[field];
+  assert.equal(value?.__typename, typename, `expected ${typename}, got ${JSON.stringify(value)}`);
+  assert.equal(value.code, code);
+  assert.ok(value.message.length > 0);
+  return value;
+}
+
 export const uniqueEmail = (prefix = "user") => `${prefix}-${randomUUID().slice(0, 12)}@example.test`;
 export const STRONG_PASSWORD = "plum-orbit-canvas-42";
 
@@ -113,17 +133,33 @@ export interface Account {
   refreshToken: string;
 }
 
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token refreshToken user { id } } }`;
+/** Selects an AuthPayload, or the ErrorResult that refused it. */
+export const AUTH_RESULT = `__typename ... on AuthPayload { token refreshToken user { id } } ... on ErrorResult { message code }`;
+
+const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_RESULT} } }`;
+
+interface AuthResult {
+  __typename: string;
+  token: string;
+  refreshToken: string;
+  user: { id: string };
+  message?: string;
+}
+
+function signedIn(result: AuthResult): AuthResult {
+  assert.equal(result.__typename, "AuthPayload", `expected a session, got ${JSON.stringify(result)}`);
+  return result;
+}
 
 export async function registerCustomer(name = "Test Customer"): Promise<Account> {
   const email = uniqueEmail("customer");
-  const data = await gqlOk<{ register: { token: string; refreshToken: string; user: { id: string } } }>(
-    `mutation Register($input: RegisterInput!) { register(input: $input) { token refreshToken user { id } } }`,
+  const data = await gqlOk<{ register: AuthResult }>(
+    `mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_RESULT} } }`,
     { input: { email, password: STRONG_PASSWORD, name } },
     { ip: randomIp() },
   );
-  const { token, refreshToken } = data.register;
-  return { id: data.register.user.id, email, password: STRONG_PASSWORD, token, refreshToken };
+  const { token, refreshToken, user } = signedIn(data.register);
+  return { id: user.id, email, password: STRONG_PASSWORD, token, refreshToken };
 }
 
 /** An administrator made the way `npm run create-admin` makes one, signed in through the router. */
@@ -132,12 +168,9 @@ export async function createAdmin(): Promise<Account> {
   try {
     const email = uniqueEmail("admin");
     const { user, generatedPassword } = await makeAdmin(prisma, email);
-    const data = await gqlOk<{ login: { token: string; refreshToken: string } }>(
-      LOGIN,
-      { email, password: generatedPassword },
-      { ip: randomIp() },
-    );
-    return { id: user.id, email, password: generatedPassword!, token: data.login.token, refreshToken: data.login.refreshToken };
+    const data = await gqlOk<{ login: AuthResult }>(LOGIN, { email, password: generatedPassword }, { ip: randomIp() });
+    const { token, refreshToken } = signedIn(data.login);
+    return { id: user.id, email, password: generatedPassword!, token, refreshToken };
   } finally {
     await prisma.$disconnect();
   }

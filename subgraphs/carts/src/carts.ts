@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
-import { BadUserInputError } from "../../../lib/errors.js";
+import type { ErrorResult } from "../../../lib/errors.js";
 import { productStatuses } from "../../../lib/productStatus.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
@@ -12,6 +12,24 @@ export type { Cart, CartItem };
 
 /** The most units of one product a cart may hold. */
 export const MAX_QUANTITY_PER_PRODUCT = 99;
+
+/** The expected refusals of cart changes (see lib/errors.ts); nothing was changed. */
+export interface ProductUnavailable extends ErrorResult<"ProductUnavailableError", "PRODUCT_UNAVAILABLE"> {
+  productId: string;
+}
+export interface CartLimitExceeded extends ErrorResult<"CartLimitError", "CART_LIMIT"> {
+  limit: "UNITS_PER_PRODUCT" | "LINES";
+  max: number;
+  inCart: number | null;
+}
+export type CartRefusal = ProductUnavailable | CartLimitExceeded;
+
+/** Carries a refusal out of the transaction, rolling the change back. */
+class RolledBack extends Error {
+  constructor(readonly refusal: CartRefusal) {
+    super(refusal.message);
+  }
+}
 
 const productIdSchema = z.uuid("must be a product id");
 const addSchema = z.object({
@@ -53,17 +71,27 @@ export async function totalQuantity(ctx: CartsContext, cart: Cart): Promise<numb
  * Runs `change` in a transaction on the viewer's cart, created if missing. Touching `updatedAt`
  * first locks the cart row, so concurrent changes to one cart run one after the other.
  */
-async function changeCart(ctx: CartsContext, change: (tx: Prisma.TransactionClient, cart: Cart) => Promise<unknown>): Promise<Cart> {
+async function changeCart<Refusal extends CartRefusal = never>(
+  ctx: CartsContext,
+  change: (tx: Prisma.TransactionClient, cart: Cart) => Promise<Refusal | undefined>,
+): Promise<Cart | Refusal> {
   const viewer = requireViewer(ctx.viewer);
-  const cart = await ctx.prisma.$transaction(async (tx) => {
-    const locked = await tx.cart.upsert({
-      where: { customerId: viewer.userId },
-      create: { customerId: viewer.userId },
-      update: { updatedAt: new Date() },
+  let cart: Cart;
+  try {
+    cart = await ctx.prisma.$transaction(async (tx) => {
+      const locked = await tx.cart.upsert({
+        where: { customerId: viewer.userId },
+        create: { customerId: viewer.userId },
+        update: { updatedAt: new Date() },
+      });
+      const refusal = await change(tx, locked);
+      if (refusal) throw new RolledBack(refusal);
+      return locked;
     });
-    await change(tx, locked);
-    return locked;
-  });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.refusal as Refusal;
+    throw error;
+  }
   // An earlier mutation in the same operation may have loaded the old items.
   ctx.loaders.itemsByCartId.clear(cart.id);
   return cart;
@@ -74,43 +102,55 @@ async function changeCart(ctx: CartsContext, change: (tx: Prisma.TransactionClie
  * subgraph with the customer's own rights. Unknown, DRAFT and ARCHIVED get the same answer, so the
  * cart reveals nothing about products a customer cannot see.
  */
-async function assertOnSale(ctx: CartsContext, productId: string): Promise<void> {
+async function checkOnSale(ctx: CartsContext, productId: string): Promise<ProductUnavailable | undefined> {
   const statuses = await productStatuses(ctx.services, [productId], { requestId: ctx.requestId, authorization: ctx.authorization });
-  if (statuses.get(productId) !== "ACTIVE") throw new BadUserInputError("No product on sale has this id.", "productId");
+  if (statuses.get(productId) === "ACTIVE") return undefined;
+  return { __typename: "ProductUnavailableError", code: "PRODUCT_UNAVAILABLE", message: "No product on sale has this id.", productId };
 }
 
 /** The `@listSize(assumedSize:)` of Cart.items: the router's cost estimate relies on it. */
 export const MAX_CART_LINES = 100;
 
 /** Inside changeCart (the cart row is locked): refuses a change that leaves more than MAX_CART_LINES products. */
-async function checkLineCount(tx: Prisma.TransactionClient, cart: Cart): Promise<void> {
-  if ((await tx.cartItem.count({ where: { cartId: cart.id } })) > MAX_CART_LINES) {
-    throw new BadUserInputError(`A cart holds at most ${MAX_CART_LINES} different products.`, "productId");
-  }
+async function checkLineCount(tx: Prisma.TransactionClient, cart: Cart): Promise<CartLimitExceeded | undefined> {
+  if ((await tx.cartItem.count({ where: { cartId: cart.id } })) <= MAX_CART_LINES) return undefined;
+  return {
+    __typename: "CartLimitError",
+    code: "CART_LIMIT",
+    message: `A cart holds at most ${MAX_CART_LINES} different products.`,
+    limit: "LINES",
+    max: MAX_CART_LINES,
+    inCart: null,
+  };
 }
 
-export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
+export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart | CartRefusal> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(addSchema, input, "");
-  await assertOnSale(ctx, productId);
+  const unavailable = await checkOnSale(ctx, productId);
+  if (unavailable) return unavailable;
   return changeCart(ctx, async (tx, cart) => {
     const item = await tx.cartItem.upsert({
       where: { cartId_productId: { cartId: cart.id, productId } },
       create: { cartId: cart.id, productId, quantity },
       update: { quantity: { increment: quantity } },
     });
-    await checkLineCount(tx, cart);
-    if (item.quantity > MAX_QUANTITY_PER_PRODUCT) {
-      // Throwing rolls the increment back.
-      throw new BadUserInputError(
-        `A cart holds at most ${MAX_QUANTITY_PER_PRODUCT} units of one product; it already has ${item.quantity - quantity}.`,
-        "quantity",
-      );
-    }
+    const tooManyLines = await checkLineCount(tx, cart);
+    if (tooManyLines) return tooManyLines;
+    if (item.quantity <= MAX_QUANTITY_PER_PRODUCT) return undefined;
+    const inCart = item.quantity - quantity;
+    return {
+      __typename: "CartLimitError",
+      code: "CART_LIMIT",
+      message: `A cart holds at most ${MAX_QUANTITY_PER_PRODUCT} units of one product; it already has ${inCart}.`,
+      limit: "UNITS_PER_PRODUCT",
+      max: MAX_QUANTITY_PER_PRODUCT,
+      inCart,
+    };
   });
 }
 
-export async function updateCartItem(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart> {
+export async function updateCartItem(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart | CartRefusal> {
   const viewer = requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(setSchema, input, "");
   // Fewer units of a product that is no longer on sale are fine (so is removing it); more are not.
@@ -118,18 +158,27 @@ export async function updateCartItem(ctx: CartsContext, input: { productId: stri
     where: { productId, cart: { customerId: viewer.userId } },
     select: { quantity: true },
   });
-  if (quantity > (current?.quantity ?? 0)) await assertOnSale(ctx, productId);
+  if (quantity > (current?.quantity ?? 0)) {
+    const unavailable = await checkOnSale(ctx, productId);
+    if (unavailable) return unavailable;
+  }
   return changeCart(ctx, async (tx, cart) => {
-    if (quantity === 0) return tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } });
+    if (quantity === 0) {
+      await tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } });
+      return undefined;
+    }
     await tx.cartItem.upsert({
       where: { cartId_productId: { cartId: cart.id, productId } },
       create: { cartId: cart.id, productId, quantity },
       update: { quantity },
     });
-    await checkLineCount(tx, cart);
+    return checkLineCount(tx, cart);
   });
 }
 
 export async function clearCart(ctx: CartsContext): Promise<Cart> {
-  return changeCart(ctx, (tx, cart) => tx.cartItem.deleteMany({ where: { cartId: cart.id } }));
+  return changeCart<never>(ctx, async (tx, cart) => {
+    await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
+    return undefined;
+  });
 }

@@ -3,7 +3,7 @@
 // availability is published to the products subgraph after the commit.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { ForbiddenError } from "../../../lib/errors.js";
+import { ForbiddenError, type ErrorResult } from "../../../lib/errors.js";
 import { pageSize } from "../../../lib/pagination.js";
 import type { StockJobResult, StockLine, StockShortage } from "../../../lib/queues.js";
 import { parseInput } from "../../../lib/validation.js";
@@ -23,20 +23,20 @@ export interface ProductReference {
 }
 
 /** The change would take stock below zero or below what is reserved; nothing was changed. */
-export interface InsufficientStock {
-  kind: "InsufficientStock";
-  message: string;
+export interface InsufficientStock extends ErrorResult<"InsufficientStockError", "INSUFFICIENT_STOCK"> {
   productId: string;
   available: number;
   requested: number;
 }
 
-export const isInsufficientStock = (value: object): value is InsufficientStock => "kind" in value && value.kind === "InsufficientStock";
+export const isInsufficientStock = (value: object): value is InsufficientStock =>
+  "__typename" in value && value.__typename === "InsufficientStockError";
 
 function insufficientStock(level: StockLevel, requested: number): InsufficientStock {
   const available = availableUnits(level);
   return {
-    kind: "InsufficientStock",
+    __typename: "InsufficientStockError",
+    code: "INSUFFICIENT_STOCK",
     message: `Cannot take away ${requested} units: only ${available} are in stock and not reserved for orders.`,
     productId: level.productId,
     available,

@@ -1,6 +1,7 @@
 // The SQL under every stock change. Callers run these inside one transaction: lock the levels,
 // check, then record each movement and apply it to its level, so the ledger and the levels never
 // disagree and concurrent changes queue on the row lock instead of overwriting each other.
+import { prismaErrorKind } from "../../../lib/errors.js";
 import { Prisma, type StockLevel, type StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
 
 export type Tx = Prisma.TransactionClient;
@@ -93,11 +94,7 @@ export async function applyMovement(tx: Tx, movement: MovementInput): Promise<St
 
 /** A second insert of the same idempotency key (a duplicate that slipped past `recordedKeys`). */
 export function isDuplicateKey(error: unknown): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (error.code === "P2002") return true;
-  // Raw queries (P2010) carry the driver's error: PostgreSQL's 23505 is unique_violation.
-  const cause = (error.meta as { driverAdapterError?: { cause?: { originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
-  return error.code === "P2010" && cause?.originalCode === "23505";
+  return prismaErrorKind(error) === "unique";
 }
 
 export interface LedgerMismatch {

@@ -1,7 +1,7 @@
 // The category tree: lookups and the administrators' changes, callable without HTTP.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, NotFoundError, prismaErrorKind, type ErrorResult } from "../../../lib/errors.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -66,7 +66,7 @@ export async function createCategory(ctx: ProductsContext, input: unknown): Prom
     (slug) => ctx.prisma.category.create({ data: { name: data.name, slug, parentId: data.parentId ?? null } }),
   ).catch((error: unknown) => {
     // The parent was deleted between the check and the insert.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw unknownParent();
+    if (prismaErrorKind(error) === "foreign-key") throw unknownParent();
     throw error;
   });
   ctx.log.info({ categoryId: category.id }, "category created");
@@ -104,26 +104,41 @@ export async function updateCategory(ctx: ProductsContext, id: string, input: un
   });
 }
 
-export async function deleteCategory(ctx: ProductsContext, id: string): Promise<string> {
+/** deleteCategory's expected refusal (see lib/errors.ts). */
+export interface CategoryNotEmpty extends ErrorResult<"CategoryNotEmptyError", "CATEGORY_NOT_EMPTY"> {
+  products: number;
+  subcategories: number;
+}
+
+export async function deleteCategory(ctx: ProductsContext, id: string): Promise<{ id: string } | CategoryNotEmpty> {
   requireAdmin(ctx.viewer);
   const category = z.uuid().safeParse(id).success
     ? await ctx.prisma.category.findUnique({ where: { id }, include: { _count: { select: { products: true, children: true } } } })
     : null;
   if (!category) throw new NotFoundError("Category");
   const { products, children } = category._count;
-  if (products > 0 || children > 0) {
-    throw new ConflictError(`The category still has ${products} products and ${children} subcategories; move or delete them first.`);
-  }
+  const notEmpty = (counts: { products: number; subcategories: number }): CategoryNotEmpty => ({
+    __typename: "CategoryNotEmptyError",
+    code: "CATEGORY_NOT_EMPTY",
+    message: `The category still has ${counts.products} products and ${counts.subcategories} subcategories; move or delete them first.`,
+    ...counts,
+  });
+  if (products > 0 || children > 0) return notEmpty({ products, subcategories: children });
   try {
     await ctx.prisma.category.delete({ where: { id } });
   } catch (error) {
+    const kind = prismaErrorKind(error);
     // A product or subcategory arrived after the count: the foreign keys refuse the delete.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === "P2003" || error.code === "P2014")) {
-      throw new ConflictError("The category still has products or subcategories; move or delete them first.");
+    if (kind === "foreign-key") {
+      const [products, subcategories] = await Promise.all([
+        ctx.prisma.product.count({ where: { categoryId: id } }),
+        ctx.prisma.category.count({ where: { parentId: id } }),
+      ]);
+      return notEmpty({ products, subcategories });
     }
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Category");
+    if (kind === "not-found") throw new NotFoundError("Category");
     throw error;
   }
   ctx.log.info({ categoryId: id }, "category deleted");
-  return id;
+  return { id };
 }

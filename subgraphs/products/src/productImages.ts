@@ -4,10 +4,10 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { FileUpload } from "graphql-upload-minimal";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, NotFoundError, prismaErrorKind } from "../../../lib/errors.js";
 import { receiveUpload } from "../../../lib/uploads.js";
 import { parseInput } from "../../../lib/validation.js";
-import { Prisma, type Product, type ProductImage } from "../../../prisma/products/__generated__/client.js";
+import type { Product, ProductImage } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { processImage, readUpload } from "./imageProcessing.js";
 import { imageStorageKey, renditionPath } from "./images.js";
@@ -64,7 +64,7 @@ export async function uploadProductImage(
   } catch (error) {
     await ctx.storage.deletePrefix(storageKey);
     // The product was deleted while its picture was being processed.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") throw new NotFoundError("Product");
+    if (prismaErrorKind(error) === "foreign-key") throw new NotFoundError("Product");
     throw error;
   }
 }

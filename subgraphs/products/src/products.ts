@@ -1,7 +1,7 @@
 // Products: lookups with their visibility rules and the administrators' changes, callable without HTTP.
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
+import { BadUserInputError, NotFoundError, prismaErrorKind, type ErrorResult } from "../../../lib/errors.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
@@ -83,7 +83,7 @@ async function assertCategoryExists(ctx: ProductsContext, categoryId: string): P
 
 /** The category was deleted between our check and the write: the same answer as an unknown id. */
 function rethrowMissingCategory(error: unknown): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") {
+  if (prismaErrorKind(error) === "foreign-key") {
     throw new BadUserInputError("input.categoryId: no category has this id.", "input.categoryId");
   }
   throw error;
@@ -168,29 +168,46 @@ export async function setStatus(ctx: ProductsContext, id: string, status: Produc
 
 export const archiveProduct = (ctx: ProductsContext, id: string) => setStatus(ctx, id, "ARCHIVED");
 
-const PUBLISHED_CANNOT_BE_DELETED = "This product was on sale, so carts and orders may refer to it: archive it instead (archiveProduct).";
+/** deleteProduct's expected refusal (see lib/errors.ts). */
+export interface ProductPublished extends ErrorResult<"ProductPublishedError", "PRODUCT_PUBLISHED"> {
+  productId: string;
+}
+const productPublished = (productId: string): ProductPublished => ({
+  __typename: "ProductPublishedError",
+  code: "PRODUCT_PUBLISHED",
+  message: "This product was on sale, so carts and orders may refer to it: archive it instead (archiveProduct).",
+  productId,
+});
+/** Leaves deleteProduct's transaction when another administrator published the product meanwhile. */
+class PublishedMeanwhile extends Error {}
 
 /**
  * Deletes a product that was never published (a draft, or archived before it was ever ACTIVE) with
  * its image rows and its stock read model in one transaction, then lets the image storage remove
- * the files. A published product is refused with CONFLICT: it is archived instead. Returns the id.
+ * the files. A published product is refused (ProductPublishedError): it is archived instead.
  */
-export async function deleteProduct(ctx: ProductsContext, id: string): Promise<string> {
+export async function deleteProduct(ctx: ProductsContext, id: string): Promise<{ id: string } | ProductPublished> {
   requireAdmin(ctx.viewer);
   const product = await requireProduct(ctx, id);
-  if (product.publishedAt) throw new ConflictError(PUBLISHED_CANNOT_BE_DELETED, "id");
-  const images = await ctx.prisma.$transaction(async (tx) => {
-    const rows = await tx.productImage.findMany({ where: { productId: product.id }, select: { storageKey: true } });
-    await tx.productImage.deleteMany({ where: { productId: product.id } });
-    await tx.productAvailability.deleteMany({ where: { productId: product.id } });
-    // Conditional: another administrator may have published it since we read it.
-    const { count } = await tx.product.deleteMany({ where: { id: product.id, publishedAt: null } });
-    if (count === 0) {
-      const still = await tx.product.findUnique({ where: { id: product.id }, select: { id: true } });
-      throw still ? new ConflictError(PUBLISHED_CANNOT_BE_DELETED, "id") : new NotFoundError("Product");
-    }
-    return rows;
-  });
+  if (product.publishedAt) return productPublished(product.id);
+  const images = await ctx.prisma
+    .$transaction(async (tx) => {
+      const rows = await tx.productImage.findMany({ where: { productId: product.id }, select: { storageKey: true } });
+      await tx.productImage.deleteMany({ where: { productId: product.id } });
+      await tx.productAvailability.deleteMany({ where: { productId: product.id } });
+      // Conditional: another administrator may have published it since we read it.
+      const { count } = await tx.product.deleteMany({ where: { id: product.id, publishedAt: null } });
+      if (count === 0) {
+        const still = await tx.product.findUnique({ where: { id: product.id }, select: { id: true } });
+        throw still ? new PublishedMeanwhile() : new NotFoundError("Product");
+      }
+      return rows;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof PublishedMeanwhile) return null;
+      throw error;
+    });
+  if (!images) return productPublished(product.id);
   ctx.log.info({ productId: product.id, images: images.length }, "product deleted");
   await ctx.lifecycle.publish([deletedEvent(product)]);
   try {
@@ -199,11 +216,11 @@ export async function deleteProduct(ctx: ProductsContext, id: string): Promise<s
     // The rows are gone; leftover files cost storage only. Logged for clean-up.
     ctx.log.error({ err: error, productId: product.id }, "could not remove the deleted product's image files");
   }
-  return product.id;
+  return { id: product.id };
 }
 
 /** Another administrator deleted the product between our read and our write. */
 function rethrowNotFound(error: unknown): never {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw new NotFoundError("Product");
+  if (prismaErrorKind(error) === "not-found") throw new NotFoundError("Product");
   throw error;
 }

@@ -1,5 +1,5 @@
 // URL slugs for products and categories: made from the name once, then kept, so links survive renames.
-import { Prisma } from "../../../prisma/products/__generated__/client.js";
+import { prismaErrorKind } from "../../../lib/errors.js";
 
 const MAX_SLUG_LENGTH = 80;
 
@@ -41,7 +41,7 @@ export async function createWithUniqueSlug<T>(
     try {
       return await create(slug);
     } catch (error) {
-      const slugTaken = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" && attempt < 5;
+      const slugTaken = prismaErrorKind(error) === "unique" && attempt < 5;
       if (!slugTaken) throw error;
     }
   }

@@ -2,7 +2,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  prismaErrorKind,
+  type ErrorResult,
+} from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
@@ -11,6 +19,27 @@ import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword }
 import { endAllSessions, startSession, type AuthResult } from "./sessions.js";
 
 export type { User };
+
+/** The expected refusals of the users subgraph's mutations (see lib/errors.ts). */
+export type EmailTaken = ErrorResult<"EmailTakenError", "EMAIL_TAKEN">;
+export type InvalidCredentials = ErrorResult<"InvalidCredentialsError", "INVALID_CREDENTIALS">;
+export type LastAdmin = ErrorResult<"LastAdminError", "LAST_ADMIN">;
+/** A deleted account (`UserDeleted`). */
+export interface UserDeleted {
+  id: string;
+}
+
+const emailTaken = (): EmailTaken => ({
+  __typename: "EmailTakenError",
+  code: "EMAIL_TAKEN",
+  message: "An account with this email already exists.",
+});
+const invalidCredentials = (message: string): InvalidCredentials => ({
+  __typename: "InvalidCredentialsError",
+  code: "INVALID_CREDENTIALS",
+  message,
+});
+const lastAdmin = (message: string): LastAdmin => ({ __typename: "LastAdminError", code: "LAST_ADMIN", message });
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -43,11 +72,7 @@ const updateProfileSchema = z.object({
   newPassword: z.string().nullish(),
 });
 
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-
-const isSerializationFailure = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034";
-
-export async function register(ctx: UsersContext, input: unknown): Promise<AuthResult> {
+export async function register(ctx: UsersContext, input: unknown): Promise<AuthResult | EmailTaken> {
   const startedAtMs = Date.now();
   const { email, password, name } = parseInput(registerSchema, input);
   assertStrongPassword(password, email, "input.password");
@@ -56,18 +81,18 @@ export async function register(ctx: UsersContext, input: unknown): Promise<AuthR
     ctx.log.info({ userId: user.id }, "user registered");
     return await startSession(ctx, user, startedAtMs);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError("An account with this email already exists.", "input.email");
+    if (prismaErrorKind(error) === "unique") return emailTaken();
     throw error;
   }
 }
 
-export async function login(ctx: UsersContext, email: string, password: string): Promise<AuthResult> {
+export async function login(ctx: UsersContext, email: string, password: string): Promise<AuthResult | InvalidCredentials> {
   const startedAtMs = Date.now(); // before the user (and role) is read: see startSession
   const user = await ctx.prisma.user.findUnique({ where: { email: normalizeEmail(email) } });
   const matches = user
     ? await verifyPassword(user.passwordHash, password)
     : await verifyPassword(await decoyPasswordHash(), password).then(() => false);
-  if (!user || !matches) throw new UnauthenticatedError("Invalid email or password.");
+  if (!user || !matches) return invalidCredentials("Invalid email or password.");
   return startSession(ctx, user, startedAtMs);
 }
 
@@ -80,7 +105,7 @@ export async function me(ctx: UsersContext): Promise<User | null> {
   return ctx.viewer ? findById(ctx, ctx.viewer.userId) : null;
 }
 
-export async function updateProfile(ctx: UsersContext, input: unknown): Promise<User> {
+export async function updateProfile(ctx: UsersContext, input: unknown): Promise<User | InvalidCredentials> {
   const viewer = requireViewer(ctx.viewer);
   const changes = parseInput(updateProfileSchema, input);
   const user = await findById(ctx, viewer.userId);
@@ -94,7 +119,7 @@ export async function updateProfile(ctx: UsersContext, input: unknown): Promise<
   if (changes.newPassword != null) {
     if (!changes.currentPassword) throw new BadUserInputError("Changing the password needs the current password.", "input.currentPassword");
     if (!(await verifyPassword(user.passwordHash, changes.currentPassword))) {
-      throw new BadUserInputError("The current password is not correct.", "input.currentPassword");
+      return invalidCredentials("The current password is not correct.");
     }
     assertStrongPassword(changes.newPassword, user.email, "input.newPassword");
     data.passwordHash = await hashPassword(changes.newPassword);
@@ -146,7 +171,7 @@ export async function getUser(ctx: UsersContext, id: string): Promise<User | nul
   return findById(ctx, id);
 }
 
-export async function setUserRole(ctx: UsersContext, userId: string, role: Role): Promise<User> {
+export async function setUserRole(ctx: UsersContext, userId: string, role: Role): Promise<User | LastAdmin> {
   await requireCurrentAdmin(ctx);
   const user = await findById(ctx, userId);
   if (!user) throw new NotFoundError("User");
@@ -154,43 +179,46 @@ export async function setUserRole(ctx: UsersContext, userId: string, role: Role)
   const updated = await whileAdminsRemain(ctx, user, "The last administrator cannot be demoted.", "role", (tx) =>
     tx.user.update({ where: { id: user.id }, data: { role } }),
   );
+  if ("__typename" in updated) return updated;
   // Tokens carry the role: every session ends, and the new role applies from the next sign-in.
   await endAllSessions(ctx, user.id, "role-changed");
   return updated;
 }
 
 /** The signed-in user deletes their own account, proving it with their password. */
-export async function deleteAccount(ctx: UsersContext, password: string): Promise<boolean> {
+export async function deleteAccount(ctx: UsersContext, password: string): Promise<UserDeleted | InvalidCredentials | LastAdmin> {
   const viewer = requireViewer(ctx.viewer);
   const user = await findById(ctx, viewer.userId);
   if (!user) throw new UnauthenticatedError("Your account no longer exists.");
-  if (!(await verifyPassword(user.passwordHash, password))) throw new BadUserInputError("The password is not correct.", "password");
-  await removeUser(ctx, user);
-  return true;
+  if (!(await verifyPassword(user.passwordHash, password))) return invalidCredentials("The password is not correct.");
+  return removeUser(ctx, user);
 }
 
 /** An administrator deletes a user (themself included, unless they are the last administrator). */
-export async function deleteUser(ctx: UsersContext, id: string): Promise<boolean> {
+export async function deleteUser(ctx: UsersContext, id: string): Promise<UserDeleted | LastAdmin> {
   await requireCurrentAdmin(ctx);
   const user = await findById(ctx, id);
   if (!user) throw new NotFoundError("User");
-  await removeUser(ctx, user);
-  return true;
+  return removeUser(ctx, user);
 }
 
 /** Deletes the row (its sessions go with it; orders keep only the id) and refuses the user's access tokens. */
-async function removeUser(ctx: UsersContext, user: User): Promise<void> {
-  await whileAdminsRemain(ctx, user, "The last administrator cannot be deleted.", "id", async (tx) => {
+async function removeUser(ctx: UsersContext, user: User): Promise<UserDeleted | LastAdmin> {
+  const refusal = await whileAdminsRemain(ctx, user, "The last administrator cannot be deleted.", "id", async (tx) => {
     const { count } = await tx.user.deleteMany({ where: { id: user.id } });
     if (count === 0) throw new NotFoundError("User");
+    return null;
   });
+  if (refusal) return refusal;
   await ctx.revocations.revokeUser(user.id);
   ctx.log.info({ userId: user.id }, "user deleted");
+  return { id: user.id };
 }
 
 /**
- * Runs a change that takes `user` out of the administrators, refusing it when no other administrator would
- * remain. Serializable, so two admins demoting or deleting each other at once cannot leave none.
+ * Runs a change that takes `user` out of the administrators, refusing it (LastAdminError) when no other
+ * administrator would remain. Serializable, so two admins demoting or deleting each other at once cannot
+ * leave none: the loser gets a CONFLICT to retry, and on retry the refusal.
  */
 async function whileAdminsRemain<T>(
   ctx: UsersContext,
@@ -198,20 +226,21 @@ async function whileAdminsRemain<T>(
   refusal: string,
   field: string,
   change: (tx: Prisma.TransactionClient) => Promise<T>,
-): Promise<T> {
+): Promise<T | LastAdmin> {
   try {
     return await ctx.prisma.$transaction(
-      async (tx) => {
+      async (tx): Promise<T | LastAdmin> => {
         if (user.role === "ADMIN") {
           const admins = await tx.user.count({ where: { role: "ADMIN" } });
-          if (admins <= 1) throw new ConflictError(refusal, field);
+          if (admins <= 1) return lastAdmin(refusal);
         }
         return change(tx);
       },
       { isolationLevel: "Serializable" },
     );
   } catch (error) {
-    if (isSerializationFailure(error)) throw new ConflictError("Administrators were changed at the same time; try again.", field);
+    if (prismaErrorKind(error) === "serialization")
+      throw new ConflictError("Administrators were changed at the same time; try again.", field);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
+import { resolveResultType } from "../../../../lib/errors.js";
 import type { AdjustStockResultResolvers } from "../__generated__/resolvers-types.js";
-import { isInsufficientStock } from "../inventory.js";
 
 export const AdjustStockResult: AdjustStockResultResolvers = {
-  __resolveType: (result) => (isInsufficientStock(result) ? "InsufficientStockError" : "Inventory"),
+  __resolveType: resolveResultType("Inventory"),
 };

@@ -6,5 +6,6 @@ import { Mutation } from "./Mutation.js";
 import { Product } from "./Product.js";
 import { ProductImage } from "./ProductImage.js";
 import { Query } from "./Query.js";
+import { results } from "./results.js";
 
-export const resolvers: Resolvers = { DateTime, Upload: GraphQLUpload, Query, Mutation, Product, Category, ProductImage };
+export const resolvers: Resolvers = { DateTime, Upload: GraphQLUpload, Query, Mutation, Product, Category, ProductImage, ...results };
