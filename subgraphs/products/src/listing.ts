@@ -1,7 +1,7 @@
 // The catalog listing: filters, full-text search, sorting and keyset pagination.
 //
-// A page costs a fixed number of statements whatever its size: one parameterised SQL statement
-// picks the page's ids in order (with the total), one Prisma query loads those rows. Cursors carry
+// A page is one parameterised SQL statement whatever its size: it returns the page's rows in order,
+// every column with the total count beside it, so nothing loads them a second time. Cursors carry
 // the sort (field and direction), the row's sort key as PostgreSQL printed it, and the id as a
 // tie-breaker, so a page continues exactly after the previous one while products are added.
 import DataLoader from "dataloader";
