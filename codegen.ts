@@ -31,14 +31,14 @@ const subgraphs: Record<SubgraphName, { context: string; mappers: Mappers }> = {
     mappers: {
       ...prismaModels("orders", ["Order"]),
       OrderItem: "../orders.js#PricedOrderItem as OrderItemModel",
-      User: "../orders.js#UserReference",
+      User: "../../../../lib/types.js#EntityReference",
     },
   },
   payments: {
     context: "PaymentsContext",
     mappers: {
       ...prismaModels("payments", ["Payment"]),
-      Order: "../payments.js#OrderReference",
+      Order: "../../../../lib/types.js#EntityReference",
     },
   },
   inventory: {
@@ -47,7 +47,7 @@ const subgraphs: Record<SubgraphName, { context: string; mappers: Mappers }> = {
       ...prismaModels("inventory", ["StockMovement"]),
       Inventory: "../../../../prisma/inventory/__generated__/client.js#StockLevel as StockLevelModel",
       InsufficientStockError: "../inventory.js#InsufficientStock",
-      Product: "../inventory.js#ProductReference",
+      Product: "../../../../lib/types.js#EntityReference",
     },
   },
 };

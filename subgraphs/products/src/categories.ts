@@ -5,7 +5,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/er
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
-import { createWithUniqueSlug } from "./slugs.js";
+import { createWithUniqueSlug, idOrSlug } from "./slugs.js";
 
 export type { Category };
 
@@ -25,11 +25,10 @@ export function listRoots(ctx: ProductsContext): Promise<Category[]> {
 /** `category(id, slug)`: exactly one of them. */
 export async function findCategory(
   ctx: ProductsContext,
-  { id, slug }: { id?: string | null; slug?: string | null },
+  args: { id?: string | null; slug?: string | null },
 ): Promise<Category | null> {
-  if ((id == null) === (slug == null)) throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
-  if (id != null) return ctx.loaders.categoryById.load(id);
-  return ctx.prisma.category.findUnique({ where: { slug: slug! } });
+  const key = idOrSlug(args);
+  return "id" in key ? ctx.loaders.categoryById.load(key.id) : ctx.prisma.category.findUnique({ where: { slug: key.slug } });
 }
 
 async function requireCategory(ctx: ProductsContext, id: string): Promise<Category> {

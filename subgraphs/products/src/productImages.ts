@@ -9,16 +9,11 @@ import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductImage } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { processImage, readUpload } from "./imageProcessing.js";
+import { requireProduct } from "./products.js";
 import { imageStorageKey, renditionPath } from "./images.js";
 
 const altSchema = z.string().trim().max(300, "must be at most 300 characters").nullish();
 const idSchema = z.uuid("must be an image id");
-
-async function requireProduct(ctx: ProductsContext, productId: string): Promise<Product> {
-  const product = await ctx.loaders.productById.load(productId);
-  if (!product) throw new NotFoundError("Product");
-  return product;
-}
 
 export async function uploadProductImage(
   ctx: ProductsContext,
