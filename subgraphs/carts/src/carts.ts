@@ -4,7 +4,7 @@ import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError } from "../../../lib/errors.js";
 import { productStatuses } from "../../../lib/productStatus.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
 import type { CartsContext } from "./context.js";
 
@@ -13,7 +13,7 @@ export type { Cart, CartItem };
 /** The most units of one product a cart may hold. */
 export const MAX_QUANTITY_PER_PRODUCT = 99;
 
-const productIdSchema = z.uuid("must be a product id");
+const productIdSchema = uuid("must be a product id");
 const addSchema = z.object({
   productId: productIdSchema,
   quantity: z

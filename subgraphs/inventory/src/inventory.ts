@@ -7,7 +7,7 @@ import { ForbiddenError } from "../../../lib/errors.js";
 import { pageSize } from "../../../lib/pagination.js";
 import type { StockJobResult, StockLine, StockShortage } from "../../../lib/queues.js";
 import type { EntityReference } from "../../../lib/types.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import type { StockLevel, StockMovement, StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
 import { availableUnits } from "./availability.js";
 import type { InventoryContext, StockDeps } from "./context.js";
@@ -73,7 +73,7 @@ async function onceByKey<T>(run: () => Promise<T>): Promise<T> {
 
 // --- Changes made by administrators and by the seed ----------------------------------------------
 
-const productIdSchema = z.guid("must be a product id (a UUID)");
+const productIdSchema = uuid("must be a product id (a UUID)");
 const noteSchema = z.string().trim().max(500, "must be at most 500 characters").nullish();
 const ADMIN_REASONS = ["RESTOCK", "ADJUSTMENT", "RETURN"] as const satisfies readonly StockMovementReason[];
 
@@ -191,7 +191,7 @@ export async function setLowStockThreshold(ctx: InventoryContext, args: { produc
 
 // --- Reservations, for orders (called by the stock worker, not exposed over GraphQL) -------------
 
-const orderIdSchema = z.guid("must be an order id (a UUID)");
+const orderIdSchema = uuid("must be an order id (a UUID)");
 const reserveSchema = z.object({
   orderId: orderIdSchema,
   lines: z

@@ -10,7 +10,7 @@ import type { Viewer } from "../../../lib/auth.js";
 import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
 import { isUuid } from "../../../lib/loaders.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 
@@ -126,7 +126,7 @@ const priceSchema = z.int("must be a whole number of minor units").min(0, "must 
 const filterSchema = z
   .object({
     search: z.string().trim().max(200, "must be at most 200 characters").nullish(),
-    categoryId: z.uuid("must be a category id").nullish(),
+    categoryId: uuid("must be a category id").nullish(),
     minPrice: priceSchema.nullish(),
     maxPrice: priceSchema.nullish(),
     inStock: z.boolean().nullish(),

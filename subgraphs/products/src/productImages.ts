@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { FileUpload } from "graphql-upload-minimal";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError } from "../../../lib/errors.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductImage } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { processImage, readUpload } from "./imageProcessing.js";
@@ -13,7 +13,7 @@ import { requireProduct } from "./products.js";
 import { imageStorageKey, renditionPath } from "./images.js";
 
 const altSchema = z.string().trim().max(300, "must be at most 300 characters").nullish();
-const idSchema = z.uuid("must be an image id");
+const idSchema = uuid("must be an image id");
 
 export async function uploadProductImage(
   ctx: ProductsContext,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../../lib/errors.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { deletedEvent, lifecycleEvent } from "./lifecycle.js";
@@ -19,7 +19,7 @@ const priceAmountSchema = z
   .min(0, "must not be negative")
   .max(MAX_PRICE_AMOUNT, `must be at most ${MAX_PRICE_AMOUNT}`);
 const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in capitals, such as EUR");
-const categoryIdSchema = z.uuid("must be the id of an existing category");
+const categoryIdSchema = uuid("must be the id of an existing category");
 const statusSchema = z.enum(["DRAFT", "ACTIVE", "ARCHIVED"]);
 
 const createProductSchema = z.object({

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../../../lib/errors.js";
 import { decodeCursor, encodeCursor, pageSize, toConnection } from "../../../lib/pagination.js";
+import { isUuid } from "../../../lib/loaders.js";
 import { parseInput } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
@@ -81,7 +82,7 @@ export async function login(ctx: UsersContext, email: string, password: string):
 }
 
 export async function findById(ctx: UsersContext, id: string): Promise<User | null> {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   return ctx.prisma.user.findUnique({ where: { id } });
 }
 
