@@ -1,14 +1,16 @@
 // GraphQL Code Generator: resolver types for every subgraph from its SDL, and the typed
 // client SDK (typed documents) from the composed API schema. Run with `npm run codegen`.
 import { existsSync } from "node:fs";
+import path from "node:path";
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { SUBGRAPHS, type SubgraphName } from "./lib/registry.js";
 
 type Mappers = Record<string, string>;
 const prismaModels = (subgraph: string, models: string[]): Mappers =>
   Object.fromEntries(models.map((model) => [model, `../../../../prisma/${subgraph}/__generated__/client.js#${model} as ${model}Model`]));
 
-/** Which GraphQL types resolve from which Prisma model, per subgraph. */
-const subgraphs: Record<string, { context: string; mappers: Mappers }> = {
+/** Per subgraph (every one in supergraph.yaml): its context type and which GraphQL types resolve from which model. */
+const subgraphs: Record<SubgraphName, { context: string; mappers: Mappers }> = {
   users: {
     context: "UsersContext",
     mappers: {
@@ -29,14 +31,14 @@ const subgraphs: Record<string, { context: string; mappers: Mappers }> = {
     mappers: {
       ...prismaModels("orders", ["Order"]),
       OrderItem: "../orders.js#PricedOrderItem as OrderItemModel",
-      User: "../orders.js#UserReference",
+      User: "../../../../lib/types.js#EntityReference",
     },
   },
   payments: {
     context: "PaymentsContext",
     mappers: {
       ...prismaModels("payments", ["Payment"]),
-      Order: "../payments.js#OrderReference",
+      Order: "../../../../lib/types.js#EntityReference",
     },
   },
   inventory: {
@@ -45,7 +47,7 @@ const subgraphs: Record<string, { context: string; mappers: Mappers }> = {
       ...prismaModels("inventory", ["StockMovement"]),
       Inventory: "../../../../prisma/inventory/__generated__/client.js#StockLevel as StockLevelModel",
       InsufficientStockError: "../inventory.js#InsufficientStock",
-      Product: "../inventory.js#ProductReference",
+      Product: "../../../../lib/types.js#EntityReference",
     },
   },
 };
@@ -56,20 +58,20 @@ const config: CodegenConfig = {
   emitLegacyCommonJSImports: false,
   generates: {
     ...Object.fromEntries(
-      Object.entries(subgraphs)
-        .filter(([name]) => existsSync(`subgraphs/${name}/schema.graphql`))
-        .map(([name, { context, mappers }]) => [
+      Object.values(SUBGRAPHS)
+        .filter(({ schemaFile }) => existsSync(schemaFile))
+        .map(({ name, schemaFile }) => [
           `subgraphs/${name}/src/__generated__/resolvers-types.ts`,
           {
-            schema: `subgraphs/${name}/schema.graphql`,
+            schema: path.relative(process.cwd(), schemaFile),
             plugins: ["typescript", "typescript-resolvers"],
             config: {
               federation: true,
               useIndexSignature: true,
               useTypeImports: true,
               enumsAsTypes: true,
-              contextType: `../context.js#${context}`,
-              mappers,
+              contextType: `../context.js#${subgraphs[name].context}`,
+              mappers: subgraphs[name].mappers,
               scalars: {
                 DateTime: "Date",
                 Upload: "Promise<import('graphql-upload-minimal').FileUpload>",

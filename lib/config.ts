@@ -1,18 +1,9 @@
 // One place that reads the environment. Every process validates it at start-up and
 // fails with a readable list of bad values instead of a stack trace.
 import { z } from "zod";
+import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from "./registry.js";
 
-export const SUBGRAPH_NAMES = ["users", "products", "carts", "orders", "payments", "inventory"] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
-
-const DEFAULT_SUBGRAPH_PORTS: Record<SubgraphName, number> = {
-  users: 4001,
-  products: 4002,
-  carts: 4003,
-  orders: 4004,
-  payments: 4005,
-  inventory: 4006,
-};
+export { SUBGRAPH_NAMES, type SubgraphName };
 
 const port = z.coerce
   .number({ error: "must be a port number" })
@@ -39,7 +30,7 @@ const subgraphKeys = Object.fromEntries(
   SUBGRAPH_NAMES.flatMap((name) => {
     const prefix = name.toUpperCase();
     return [
-      [`${prefix}_PORT`, port.default(DEFAULT_SUBGRAPH_PORTS[name])],
+      [`${prefix}_PORT`, port.default(SUBGRAPHS[name].defaultPort)],
       [`${prefix}_URL`, urlWithProtocol(["http:", "https:"]).optional()],
       [
         `${prefix}_DATABASE_URL`,

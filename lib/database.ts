@@ -1,5 +1,6 @@
 // Prisma clients run on the node-postgres driver adapter (no native engine is needed).
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { Config, SubgraphName } from "./config.js";
 import { sqlQueries } from "./metrics.js";
 
 export function prismaAdapter(connectionString: string, max = 10): PrismaPg {
@@ -24,4 +25,21 @@ export function maintenanceUrl(databaseUrl: string): string {
 
 export function databaseName(databaseUrl: string): string {
   return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+}
+
+/** A subgraph's generated PrismaClient class (each subgraph generates its own). */
+type PrismaClientClass<T> = new (options: { adapter: PrismaPg; log: { emit: "event"; level: "query" }[] }) => T;
+
+/**
+ * The one way a process (a subgraph's server or worker) opens a subgraph's database: that subgraph's
+ * generated client on the pg adapter, every statement counted under the subgraph's name.
+ */
+export function createPrisma<T extends { $on(event: "query", listener: () => void): void }>(
+  name: SubgraphName,
+  config: Config,
+  PrismaClient: PrismaClientClass<T>,
+): T {
+  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs[name].databaseUrl), log: [...QUERY_EVENTS] });
+  countQueries(prisma, name);
+  return prisma;
 }

@@ -1,6 +1,10 @@
 // Input validation with zod; the first problem becomes a BAD_USER_INPUT error naming its field.
-import type { z } from "zod";
+import { z } from "zod";
 import { BadUserInputError } from "./errors.js";
+import { isUuid } from "./loaders.js";
+
+/** An id in input or a payload: the one uuid rule (`isUuid`), so every subgraph refuses the same strings. */
+export const uuid = (message = "must be an id (a UUID)") => z.string().refine(isUuid, message);
 
 /**
  * For text that is one line by nature (names, slugs): the input floor (lib/input.ts) lets tab and line

@@ -1,15 +1,11 @@
-// Composes the subgraphs listed in supergraph.yaml (Rover's format) with @apollo/composition
+// Composes the subgraphs listed in supergraph.yaml (Rover's format, read by lib/registry.ts) with @apollo/composition
 // into router/supergraph.graphql, and writes the client-facing API schema to sdk/schema.graphql.
 // `npm run compose -- --check` fails when either checked-in file is stale (CI runs it).
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { parse, printSchema, GraphQLError } from "graphql";
 import { composeServices } from "@apollo/composition";
-
-interface SupergraphConfig {
-  subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;
-}
+import { SUBGRAPHS } from "../lib/registry.js";
 
 const OUTPUTS = { supergraph: "router/supergraph.graphql", apiSchema: "sdk/schema.graphql" };
 const check = process.argv.includes("--check");
@@ -19,14 +15,13 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const config = parseYaml(readFileSync("supergraph.yaml", "utf8")) as SupergraphConfig;
-const services = Object.entries(config.subgraphs).map(([name, subgraph]) => {
-  const file = path.resolve(subgraph.schema.file);
-  if (!existsSync(file)) fail(`Subgraph "${name}": schema file ${subgraph.schema.file} does not exist.`);
+const services = Object.values(SUBGRAPHS).map(({ name, routingUrl, schemaFile }) => {
+  const file = path.relative(process.cwd(), schemaFile);
+  if (!existsSync(schemaFile)) fail(`Subgraph "${name}": schema file ${file} does not exist.`);
   try {
-    return { name, url: subgraph.routing_url, typeDefs: parse(readFileSync(file, "utf8")) };
+    return { name, url: routingUrl, typeDefs: parse(readFileSync(schemaFile, "utf8")) };
   } catch (error) {
-    return fail(`Subgraph "${name}": ${subgraph.schema.file} is not valid GraphQL:\n  ${(error as GraphQLError).message}`);
+    return fail(`Subgraph "${name}": ${file} is not valid GraphQL:\n  ${(error as GraphQLError).message}`);
   }
 });
 

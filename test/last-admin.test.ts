@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { SUBGRAPH_NAMES, type Config } from "../lib/config.js";
-import { prismaAdapter } from "../lib/database.js";
+import { createPrisma } from "../lib/database.js";
 import type { RunningServer } from "../lib/subgraph.js";
 import { dropDatabases, ensureDatabases } from "../scripts/lib/stack.js";
 import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
@@ -31,7 +31,7 @@ const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(use
 const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
 const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
 
-let prisma: UsersPrisma;
+let prisma: NonNullable<Parameters<typeof createUsersServer>[1]>;
 let server: RunningServer;
 let url: string;
 
@@ -40,7 +40,7 @@ before(async () => {
   await promisify(execFile)("npx", ["prisma", "migrate", "deploy", "--config", "prisma/users/prisma.config.ts"], {
     env: { ...process.env, USERS_DATABASE_URL: config.subgraphs.users.databaseUrl },
   });
-  prisma = new UsersPrisma({ adapter: prismaAdapter(config.subgraphs.users.databaseUrl, 2) });
+  prisma = createPrisma("users", config, UsersPrisma);
   server = await createUsersServer(config, prisma);
   url = `http://127.0.0.1:${await server.listen(0)}/graphql`;
 });

@@ -4,7 +4,7 @@ import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import type { ErrorResult } from "../../../lib/errors.js";
 import { productStatuses } from "../../../lib/productStatus.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
 import type { CartsContext } from "./context.js";
 
@@ -31,7 +31,7 @@ class RolledBack extends Error {
   }
 }
 
-const productIdSchema = z.uuid("must be a product id");
+const productIdSchema = uuid("must be a product id");
 const addSchema = z.object({
   productId: productIdSchema,
   quantity: z

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Config } from "../../../lib/config.js";
-import { QUERY_EVENTS, countQueries, prismaAdapter } from "../../../lib/database.js";
+import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/carts/__generated__/client.js";
 import { createLoaders, type CartsContext } from "./context.js";
@@ -9,13 +9,7 @@ import { createServiceClient } from "../../../lib/serviceClient.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
-export function createCartsPrisma(config: Config): PrismaClient {
-  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl), log: [...QUERY_EVENTS] });
-  countQueries(prisma, "carts");
-  return prisma;
-}
-
-export async function createCartsServer(config: Config, prisma = createCartsPrisma(config)) {
+export async function createCartsServer(config: Config, prisma = createPrisma("carts", config, PrismaClient)) {
   const services = createServiceClient(config, "carts");
   return createSubgraphServer<CartsContext>({
     name: "carts",

@@ -6,7 +6,8 @@ import { requireAdmin } from "../../../lib/auth.js";
 import { ForbiddenError, type ErrorResult } from "../../../lib/errors.js";
 import { pageSize } from "../../../lib/pagination.js";
 import type { StockJobResult, StockLine, StockShortage } from "../../../lib/queues.js";
-import { parseInput } from "../../../lib/validation.js";
+import type { EntityReference } from "../../../lib/types.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import type { StockLevel, StockMovement, StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
 import { availableUnits } from "./availability.js";
 import type { InventoryContext, StockDeps } from "./context.js";
@@ -16,11 +17,6 @@ import { applyMovement, emptyLevel, ensureLevels, isDuplicateKey, lockLevels, lo
 export type { StockLevel, StockMovement };
 export { availableUnits };
 export { findLedgerMismatches, type LedgerMismatch } from "./ledger.js";
-
-/** A product as inventory knows it: only its id (the products subgraph owns the rest). */
-export interface ProductReference {
-  id: string;
-}
 
 /** The change would take stock below zero or below what is reserved; nothing was changed. */
 export interface InsufficientStock extends ErrorResult<"InsufficientStockError", "INSUFFICIENT_STOCK"> {
@@ -77,7 +73,7 @@ async function onceByKey<T>(run: () => Promise<T>): Promise<T> {
 
 // --- Changes made by administrators and by the seed ----------------------------------------------
 
-const productIdSchema = z.guid("must be a product id (a UUID)");
+const productIdSchema = uuid("must be a product id (a UUID)");
 const noteSchema = z.string().trim().max(500, "must be at most 500 characters").nullish();
 const ADMIN_REASONS = ["RESTOCK", "ADJUSTMENT", "RETURN"] as const satisfies readonly StockMovementReason[];
 
@@ -195,7 +191,7 @@ export async function setLowStockThreshold(ctx: InventoryContext, args: { produc
 
 // --- Reservations, for orders (called by the stock worker, not exposed over GraphQL) -------------
 
-const orderIdSchema = z.guid("must be an order id (a UUID)");
+const orderIdSchema = uuid("must be an order id (a UUID)");
 const reserveSchema = z.object({
   orderId: orderIdSchema,
   lines: z
@@ -341,7 +337,7 @@ export const commitReservation = (deps: StockDeps, input: { orderId: string }) =
 // --- Reads ------------------------------------------------------------------------------------------
 
 /** A product's stock; products inventory has never stocked have nothing available. */
-export async function inventoryOf(ctx: InventoryContext, product: ProductReference): Promise<StockLevel> {
+export async function inventoryOf(ctx: InventoryContext, product: EntityReference): Promise<StockLevel> {
   return (await ctx.loaders.stockLevel.load(product.id)) ?? emptyLevel(product.id);
 }
 
@@ -352,7 +348,7 @@ export function assertCanSeeStockDetails(ctx: InventoryContext): void {
 
 export async function stockMovements(
   ctx: InventoryContext,
-  product: ProductReference,
+  product: EntityReference,
   first: number | null | undefined,
 ): Promise<StockMovement[]> {
   requireAdmin(ctx.viewer);
@@ -366,7 +362,7 @@ export async function stockMovements(
  * catalog has and may sell (DRAFT or ACTIVE); archived and deleted ones need no restocking, and
  * rows for ids the catalog never had (from before inventory checked) are left out.
  */
-export async function lowStockProducts(ctx: InventoryContext, first: number | null | undefined): Promise<ProductReference[]> {
+export async function lowStockProducts(ctx: InventoryContext, first: number | null | undefined): Promise<EntityReference[]> {
   requireAdmin(ctx.viewer);
   const size = pageSize(first, 50);
   const levels = await ctx.prisma.$queryRaw<StockLevel[]>`

@@ -5,13 +5,14 @@ import { z } from "zod";
 import { AppError } from "../../../lib/errors.js";
 import { productStatuses } from "../../../lib/productStatus.js";
 import type { ProductLifecycleJobData } from "../../../lib/queues.js";
+import { uuid } from "../../../lib/validation.js";
 import type { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import type { InventoryContext } from "./context.js";
 
 export class InvalidLifecycleEvent extends Error {}
 
 const eventSchema = z.object({
-  productId: z.guid(),
+  productId: uuid(),
   status: z.enum(["DRAFT", "ACTIVE", "ARCHIVED", "DELETED"]),
   version: z.number().int().min(1),
 });

@@ -1,10 +1,11 @@
-// Demo stock for `npm start`: each product of scripts/demo-catalog.ts restocked to its initialStock
-// through the same domain function as any delivery, so the ledger explains every unit. Runs only
-// while inventory is empty; the idempotency keys make even a half-finished earlier run safe to repeat.
+// Demo stock for `npm start`: each product of the demo catalog (kept with the products seed, in
+// products/src/demoCatalog.ts) restocked to its initialStock through the same domain function as
+// any delivery, so the ledger explains every unit. Runs only while inventory is empty; the
+// idempotency keys make even a half-finished earlier run safe to repeat.
 import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
-import { DEMO_PRODUCTS } from "../../../scripts/demo-catalog.js";
+import { DEMO_PRODUCTS } from "../../products/src/demoCatalog.js";
 import { createAvailabilityPublisher, type AvailabilityPublisher } from "./availability.js";
 import { changeStock } from "./inventory.js";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Config } from "../../../lib/config.js";
-import { QUERY_EVENTS, countQueries, prismaAdapter } from "../../../lib/database.js";
+import { createPrisma } from "../../../lib/database.js";
 import { createLogger } from "../../../lib/logger.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
@@ -11,15 +11,9 @@ import { createServiceClient } from "../../../lib/serviceClient.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
-export function createInventoryPrisma(config: Config, poolSize?: number): PrismaClient {
-  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, poolSize), log: [...QUERY_EVENTS] });
-  countQueries(prisma, "inventory");
-  return prisma;
-}
-
 export async function createInventoryServer(
   config: Config,
-  prisma = createInventoryPrisma(config),
+  prisma = createPrisma("inventory", config, PrismaClient),
   availability: AvailabilityPublisher = createAvailabilityPublisher(config, createLogger("inventory", config.logLevel)),
 ) {
   const services = createServiceClient(config, "inventory");

@@ -14,13 +14,14 @@ import {
   type StockJobResult,
 } from "../../../lib/queues.js";
 import { createAvailabilityPublisher, publishAllLevels } from "./availability.js";
-import { createInventoryPrisma } from "./server.js";
+import { createPrisma } from "../../../lib/database.js";
+import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { processStockJob } from "./stock-jobs.js";
 import { InvalidLifecycleEvent, applyLifecycleEvent, parseLifecycleEvent } from "./knownProducts.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("inventory-worker", config.logLevel);
-const prisma = createInventoryPrisma(config);
+const prisma = createPrisma("inventory", config, PrismaClient);
 const availability = createAvailabilityPublisher(config, log);
 
 const worker = new Worker<StockJobData, StockJobResult, StockJobName>(

@@ -3,6 +3,7 @@
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
+import type { EntityReference, Money } from "../../../lib/types.js";
 import type { Order, OrderItem, Prisma } from "../../../prisma/orders/__generated__/client.js";
 import type { OrdersContext } from "./context.js";
 
@@ -10,16 +11,6 @@ export type { Order };
 
 /** An order item with its order's currency, which every amount of an order shares. */
 export type PricedOrderItem = OrderItem & { currency: string };
-
-/** How other subgraphs refer to a user: by its key only. */
-export interface UserReference {
-  id: string;
-}
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
 
 export interface PageArgs {
   first?: number | null;
@@ -39,7 +30,7 @@ export function myOrders(ctx: OrdersContext, args: PageArgs): Promise<Connection
   return listCustomerOrders(ctx, viewer.userId, args);
 }
 
-export function ordersOfUser(ctx: OrdersContext, user: UserReference, args: PageArgs): Promise<Connection<Order>> {
+export function ordersOfUser(ctx: OrdersContext, user: EntityReference, args: PageArgs): Promise<Connection<Order>> {
   assertOwnerOrAdmin(ctx.viewer, user.id, "order history");
   return listCustomerOrders(ctx, user.id, args);
 }

@@ -3,20 +3,11 @@
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import { ForbiddenError } from "../../../lib/errors.js";
+import type { EntityReference, Money } from "../../../lib/types.js";
 import type { Payment } from "../../../prisma/payments/__generated__/client.js";
 import type { PaymentsContext } from "./context.js";
 
 export type { Payment };
-
-/** How other subgraphs refer to an order: by its key only. */
-export interface OrderReference {
-  id: string;
-}
-
-export interface Money {
-  amount: number;
-  currency: string;
-}
 
 /** Unknown (or malformed) ids give null; other customers' payments are FORBIDDEN. */
 export async function findPayment(ctx: PaymentsContext, id: string): Promise<Payment | null> {
@@ -30,7 +21,7 @@ export async function findPayment(ctx: PaymentsContext, id: string): Promise<Pay
  * The payments of an order. Each payment records its customer, who is the order's customer, so
  * the owner check needs no call to the orders subgraph; an order without payments reveals nothing.
  */
-export async function paymentsOf(ctx: PaymentsContext, order: OrderReference): Promise<Payment[]> {
+export async function paymentsOf(ctx: PaymentsContext, order: EntityReference): Promise<Payment[]> {
   const viewer = requireViewer(ctx.viewer);
   const payments = await ctx.loaders.paymentsByOrderId.load(order.id);
   if (viewer.role !== "ADMIN" && payments.some((payment) => payment.customerId !== viewer.userId)) {
@@ -39,5 +30,5 @@ export async function paymentsOf(ctx: PaymentsContext, order: OrderReference): P
   return payments;
 }
 
-export const orderOf = (payment: Payment): OrderReference => ({ id: payment.orderId });
+export const orderOf = (payment: Payment): EntityReference => ({ id: payment.orderId });
 export const amountOf = (payment: Payment): Money => ({ amount: payment.amount, currency: payment.currency });

@@ -2,10 +2,11 @@
 // as last reported on the `stock-availability` queue. Only the `inStock` filter reads it.
 import { z } from "zod";
 import type { StockAvailabilityJobData } from "../../../lib/queues.js";
+import { uuid } from "../../../lib/validation.js";
 import type { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 
 const availabilitySchema = z.object({
-  productId: z.uuid(),
+  productId: uuid(),
   available: z.int(),
   version: z.string().regex(/^\d{1,19}$/, "must be a bigint as a decimal string"),
 });

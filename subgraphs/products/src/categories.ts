@@ -2,10 +2,11 @@
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError, prismaErrorKind, type ErrorResult } from "../../../lib/errors.js";
-import { parseInput, singleLine } from "../../../lib/validation.js";
+import { isUuid } from "../../../lib/loaders.js";
+import { parseInput, singleLine, uuid } from "../../../lib/validation.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
-import { createWithUniqueSlug } from "./slugs.js";
+import { createWithUniqueSlug, idOrSlug } from "./slugs.js";
 
 export type { Category };
 
@@ -13,7 +14,7 @@ export type { Category };
 const CATEGORY_TREE_LOCK = 7_301_001;
 
 const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"));
-const parentIdSchema = z.uuid("must be the id of an existing category");
+const parentIdSchema = uuid("must be the id of an existing category");
 const createCategorySchema = z.object({ name: nameSchema, parentId: parentIdSchema.nullish() });
 const updateCategorySchema = z.object({ name: nameSchema.nullish(), parentId: parentIdSchema.nullish() });
 
@@ -23,13 +24,9 @@ export function listRoots(ctx: ProductsContext): Promise<Category[]> {
 }
 
 /** `category(id, slug)`: exactly one of them. */
-export async function findCategory(
-  ctx: ProductsContext,
-  { id, slug }: { id?: string | null; slug?: string | null },
-): Promise<Category | null> {
-  if ((id == null) === (slug == null)) throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
-  if (id != null) return ctx.loaders.categoryById.load(id);
-  return ctx.prisma.category.findUnique({ where: { slug: slug! } });
+export async function findCategory(ctx: ProductsContext, args: { id?: string | null; slug?: string | null }): Promise<Category | null> {
+  const key = idOrSlug(args);
+  return "id" in key ? ctx.loaders.categoryById.load(key.id) : ctx.prisma.category.findUnique({ where: { slug: key.slug } });
 }
 
 async function requireCategory(ctx: ProductsContext, id: string): Promise<Category> {
@@ -112,7 +109,7 @@ export interface CategoryNotEmpty extends ErrorResult<"CategoryNotEmptyError", "
 
 export async function deleteCategory(ctx: ProductsContext, id: string): Promise<{ id: string } | CategoryNotEmpty> {
   requireAdmin(ctx.viewer);
-  const category = z.uuid().safeParse(id).success
+  const category = isUuid(id)
     ? await ctx.prisma.category.findUnique({ where: { id }, include: { _count: { select: { products: true, children: true } } } })
     : null;
   if (!category) throw new NotFoundError("Category");

@@ -1,16 +1,17 @@
 // The catalog listing: filters, full-text search, sorting and keyset pagination.
 //
-// A page costs a fixed number of statements whatever its size: one parameterised SQL statement
-// picks the page's ids in order (with the total), one Prisma query loads those rows. Cursors carry
-// the sort (field and direction), the row's sort key and the id as a tie-breaker, so a page continues
-// exactly after the previous one while products are added; each sort key has its own cursor schema.
+// A page is one parameterised SQL statement whatever its size: it returns the page's rows in order,
+// every column with the total count beside it, so nothing loads them a second time. Cursors carry
+// the sort (field and direction), the row's sort key as PostgreSQL printed it, and the id as a
+// tie-breaker, so a page continues exactly after the previous one while products are added; each sort
+// key has its own cursor schema (lib/pagination.ts).
 import DataLoader from "dataloader";
 import { z } from "zod";
 import type { Viewer } from "../../../lib/auth.js";
 import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection, type CursorCodec } from "../../../lib/pagination.js";
 import { isUuid } from "../../../lib/loaders.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 
@@ -148,7 +149,7 @@ const priceSchema = z.int("must be a whole number of minor units").min(0, "must 
 const filterSchema = z
   .object({
     search: z.string().trim().max(200, "must be at most 200 characters").nullish(),
-    categoryId: z.uuid("must be a category id").nullish(),
+    categoryId: uuid("must be a category id").nullish(),
     minPrice: priceSchema.nullish(),
     maxPrice: priceSchema.nullish(),
     inStock: z.boolean().nullish(),

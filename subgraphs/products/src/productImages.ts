@@ -6,23 +6,18 @@ import type { FileUpload } from "graphql-upload-minimal";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError, prismaErrorKind } from "../../../lib/errors.js";
 import { receiveUpload } from "../../../lib/uploads.js";
-import { parseInput } from "../../../lib/validation.js";
+import { parseInput, uuid } from "../../../lib/validation.js";
 import type { Product, ProductImage } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { processImage, readUpload } from "./imageProcessing.js";
+import { requireProduct } from "./products.js";
 import { imageStorageKey, renditionPath } from "./images.js";
 
 const altSchema = z.string().trim().max(300, "must be at most 300 characters").nullish();
-const idSchema = z.uuid("must be an image id");
+const idSchema = uuid("must be an image id");
 /** The `@listSize(assumedSize:)` of Product.images: the router's cost estimate relies on it. */
 export const MAX_IMAGES_PER_PRODUCT = 10;
 const tooManyImages = () => new BadUserInputError(`A product has at most ${MAX_IMAGES_PER_PRODUCT} images; delete one first.`, "productId");
-
-async function requireProduct(ctx: ProductsContext, productId: string): Promise<Product> {
-  const product = await ctx.loaders.productById.load(productId);
-  if (!product) throw new NotFoundError("Product");
-  return product;
-}
 
 export async function uploadProductImage(
   ctx: ProductsContext,

@@ -2,11 +2,11 @@
 import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError, prismaErrorKind, type ErrorResult } from "../../../lib/errors.js";
-import { parseInput, singleLine } from "../../../lib/validation.js";
+import { parseInput, singleLine, uuid } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { deletedEvent, lifecycleEvent } from "./lifecycle.js";
-import { createWithUniqueSlug } from "./slugs.js";
+import { createWithUniqueSlug, idOrSlug } from "./slugs.js";
 
 export type { Product };
 
@@ -19,7 +19,7 @@ const priceAmountSchema = z
   .min(0, "must not be negative")
   .max(MAX_PRICE_AMOUNT, `must be at most ${MAX_PRICE_AMOUNT}`);
 const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in capitals, such as EUR");
-const categoryIdSchema = z.uuid("must be the id of an existing category");
+const categoryIdSchema = uuid("must be the id of an existing category");
 const statusSchema = z.enum(["DRAFT", "ACTIVE", "ARCHIVED"]);
 
 const createProductSchema = z.object({
@@ -52,10 +52,9 @@ export async function findProduct(ctx: ProductsContext, args: { id?: string | nu
   return product && isVisibleTo(ctx, product) ? product : null;
 }
 
-async function findByIdOrSlug(ctx: ProductsContext, { id, slug }: { id?: string | null; slug?: string | null }): Promise<Product | null> {
-  if ((id == null) === (slug == null)) throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
-  if (id != null) return ctx.loaders.productById.load(id);
-  return ctx.prisma.product.findUnique({ where: { slug: slug! } });
+async function findByIdOrSlug(ctx: ProductsContext, args: { id?: string | null; slug?: string | null }): Promise<Product | null> {
+  const key = idOrSlug(args);
+  return "id" in key ? ctx.loaders.productById.load(key.id) : ctx.prisma.product.findUnique({ where: { slug: key.slug } });
 }
 
 /**
@@ -69,7 +68,8 @@ export async function productReference(ctx: ProductsContext, id: string): Promis
   return product && (product.status !== "DRAFT" || ctx.viewer?.role === "ADMIN") ? product : null;
 }
 
-async function requireProduct(ctx: ProductsContext, id: string): Promise<Product> {
+/** The product with this id in any status, or NOT_FOUND (for administrators' changes). */
+export async function requireProduct(ctx: ProductsContext, id: string): Promise<Product> {
   const product = await ctx.loaders.productById.load(id);
   if (!product) throw new NotFoundError("Product");
   return product;

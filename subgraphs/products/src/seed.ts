@@ -1,4 +1,4 @@
-// Demo data for `npm start`: the category tree and products of scripts/demo-catalog.ts, inserted
+// Demo data for `npm start`: the category tree and products of demoCatalog.ts, inserted
 // only into an empty catalog, so calling it on every start is safe. Each product gets a picture drawn
 // locally by sharp (nothing is downloaded) and stored through the same pipeline as an upload.
 import { randomUUID } from "node:crypto";
@@ -6,7 +6,7 @@ import sharp from "sharp";
 import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/products/__generated__/client.js";
-import { DEMO_CATEGORIES, DEMO_PRODUCTS } from "../../../scripts/demo-catalog.js";
+import { DEMO_CATEGORIES, DEMO_PRODUCTS } from "./demoCatalog.js";
 import { firstFreeSlug, slugify } from "./slugs.js";
 import { processImage } from "./imageProcessing.js";
 import { imageStorageKey, renditionPath } from "./images.js";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Config } from "../../../lib/config.js";
-import { QUERY_EVENTS, countQueries, prismaAdapter } from "../../../lib/database.js";
+import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 import { createLoaders, type ProductsContext } from "./context.js";
@@ -13,12 +13,6 @@ import { createLifecyclePublisher, type ProductLifecyclePublisher } from "./life
 import { createLogger } from "../../../lib/logger.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
-
-export function createProductsPrisma(config: Config): PrismaClient {
-  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.products.databaseUrl), log: [...QUERY_EVENTS] });
-  countQueries(prisma, "products");
-  return prisma;
-}
 
 export interface ProductsServerOptions {
   prisma?: PrismaClient;
@@ -33,7 +27,7 @@ export interface ProductsServerOptions {
 }
 
 export async function createProductsServer(config: Config, options: ProductsServerOptions = {}) {
-  const prisma = options.prisma ?? createProductsPrisma(config);
+  const prisma = options.prisma ?? createPrisma("products", config, PrismaClient);
   const assetBaseUrl = (options.assetBaseUrl ?? config.uploads.publicAssetUrl).replace(/\/+$/, "");
   const localStorage = new LocalDiskStorage(config.uploads.storageDir);
   const storage = options.storage ?? localStorage;

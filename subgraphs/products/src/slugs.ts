@@ -1,7 +1,14 @@
 // URL slugs for products and categories: made from the name once, then kept, so links survive renames.
-import { prismaErrorKind } from "../../../lib/errors.js";
+import { BadUserInputError, prismaErrorKind } from "../../../lib/errors.js";
 
 const MAX_SLUG_LENGTH = 80;
+
+/** `product(id, slug)` and `category(id, slug)` take exactly one of the two: which one was given. */
+export function idOrSlug({ id, slug }: { id?: string | null; slug?: string | null }): { id: string } | { slug: string } {
+  if (id != null && slug == null) return { id };
+  if (slug != null && id == null) return { slug };
+  throw new BadUserInputError("Give exactly one of id and slug.", id == null ? "id" : "slug");
+}
 
 /** "Crème Brûlée Set (2 pcs)" → "creme-brulee-set-2-pcs"; `fallback` when nothing readable is left. */
 export function slugify(name: string, fallback: string): string {

@@ -14,12 +14,13 @@ import { onShutdown } from "../../../lib/http.js";
 import { createLogger } from "../../../lib/logger.js";
 import { QUEUE_NAMES, workerOptions, type StockAvailabilityJobData, type StockAvailabilityJobName } from "../../../lib/queues.js";
 import { InvalidAvailabilityEvent, applyAvailability, parseAvailabilityEvent } from "./availability.js";
-import { createProductsPrisma } from "./server.js";
+import { createPrisma } from "../../../lib/database.js";
+import { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 import { createLifecyclePublisher, publishAllProducts } from "./lifecycle.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("products-worker", config.logLevel);
-const prisma = createProductsPrisma(config);
+const prisma = createPrisma("products", config, PrismaClient);
 
 const worker = new Worker<StockAvailabilityJobData, void, StockAvailabilityJobName>(
   QUEUE_NAMES.stockAvailability,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Config } from "../../../lib/config.js";
 import { loadSigningKeys, signToken } from "../../../lib/auth.js";
-import { QUERY_EVENTS, countQueries, prismaAdapter } from "../../../lib/database.js";
+import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/users/__generated__/client.js";
 import { createLoaders, type UsersContext } from "./context.js";
@@ -9,13 +9,7 @@ import { resolvers } from "./resolvers/index.js";
 
 export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
-export function createUsersPrisma(config: Config): PrismaClient {
-  const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.users.databaseUrl), log: [...QUERY_EVENTS] });
-  countQueries(prisma, "users");
-  return prisma;
-}
-
-export async function createUsersServer(config: Config, prisma = createUsersPrisma(config)) {
+export async function createUsersServer(config: Config, prisma = createPrisma("users", config, PrismaClient)) {
   const { privateKey } = await loadSigningKeys(config);
   if (!privateKey) throw new Error("JWT_PRIVATE_KEY is required by the users subgraph, which signs tokens");
   return createSubgraphServer<UsersContext>({

@@ -13,6 +13,7 @@ import {
 } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection } from "../../../lib/pagination.js";
 import { parseInput, singleLine } from "../../../lib/validation.js";
+import { isUuid } from "../../../lib/loaders.js";
 import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma/users/__generated__/client.js";
 import type { UsersContext } from "./context.js";
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -97,7 +98,7 @@ export async function login(ctx: UsersContext, email: string, password: string):
 }
 
 export async function findById(ctx: UsersContext, id: string): Promise<User | null> {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   return ctx.prisma.user.findUnique({ where: { id } });
 }
 

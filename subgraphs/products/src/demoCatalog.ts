@@ -1,6 +1,6 @@
 // The demo catalog as data: a category tree and the products in it, with fixed ids so every
-// subgraph's seed can refer to them. The products seed inserts them (subgraphs/products/src/seed.ts);
-// the inventory seed reads `id` and `initialStock`. Prices are integer minor units (cents).
+// subgraph's seed can refer to them. The products seed beside this file inserts them; the inventory
+// seed (subgraphs/inventory/src/seed.ts) reads `id` and `initialStock`. Prices are in minor units (cents).
 
 export type DemoProductStatus = "DRAFT" | "ACTIVE" | "ARCHIVED";
 
