@@ -155,8 +155,8 @@ export async function sqlStatements(subgraph: SubgraphName): Promise<number> {
 // test-only ones (test/support/documents.ts). A schema change that breaks one fails `npm run typecheck`.
 
 const printed = new WeakMap<DocumentNode, string>();
-/** The document's text, printed once. */
-function source(document: DocumentNode): string {
+/** The document's text, printed once (for requests `request` cannot send, such as multipart uploads). */
+export function documentSource(document: DocumentNode): string {
   let text = printed.get(document);
   if (text === undefined) printed.set(document, (text = print(document)));
   return text;
@@ -171,10 +171,10 @@ export async function request<R, V>(
   document: TypedDocumentNode<R, V>,
   ...[variables, options]: VariablesArgument<V>
 ): Promise<GraphQLResult<R>> {
-  return gql<R>(source(document), (variables ?? {}) as Record<string, unknown>, options);
+  return gql<R>(documentSource(document), (variables ?? {}) as Record<string, unknown>, options);
 }
 
 /** Sends a typed document and fails unless it succeeded without errors; returns its typed data. */
 export async function requestOk<R, V>(document: TypedDocumentNode<R, V>, ...[variables, options]: VariablesArgument<V>): Promise<R> {
-  return gqlOk<R>(source(document), (variables ?? {}) as Record<string, unknown>, options);
+  return gqlOk<R>(documentSource(document), (variables ?? {}) as Record<string, unknown>, options);
 }
