@@ -12,11 +12,14 @@ import {
   gql,
   gqlOk,
   registerCustomer,
+  request,
+  requestOk,
   sqlStatements,
   subgraphUrl,
   type Account,
 } from "./support/client.js";
 import { checkOwnerOnlyAccess } from "./support/entityAccess.js";
+import { MyOrdersDocument, OrderDetailsDocument, type MyOrdersQuery } from "../sdk/__generated__/graphql.js";
 
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.orders.databaseUrl, 2) });
 after(() => prisma.$disconnect());
@@ -134,40 +137,33 @@ describe("User.orders (_entities on the orders subgraph)", () => {
 });
 
 describe("order queries (through the router)", () => {
-  interface OrdersPage {
-    totalCount: number;
-    edges: { cursor: string; node: { id: string } }[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  }
-  const ORDER = `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
-  const MY_ORDERS = `query($first: Int, $after: String) { myOrders(first: $first, after: $after) {
-    totalCount edges { cursor node { id total { amount currency } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-
   test("order(id): the owner sees it, another customer gets FORBIDDEN, an unknown id gives null", async () => {
     const [owner, stranger] = await Promise.all([registerCustomer(), registerCustomer()]);
     const order = await insertOrder(owner.id);
-    const mine = await gqlOk(ORDER, { id: order.id }, { token: owner.token });
-    assert.equal(mine.order.id, order.id);
+    const mine = await requestOk(OrderDetailsDocument, { id: order.id }, { token: owner.token });
+    assert.equal(mine.order?.id, order.id);
     assert.deepEqual(mine.order.total, { amount: 3499, currency: "EUR" });
-    expectError(await gql(ORDER, { id: order.id }, { token: stranger.token }), "FORBIDDEN");
-    assert.equal((await gqlOk(ORDER, { id: randomUUID() }, { token: owner.token })).order, null);
-    expectError(await gql(ORDER, { id: order.id }), "UNAUTHENTICATED");
+    assert.deepEqual(mine.order.customer, { id: owner.id });
+    assert.equal(mine.order.items.length, 2);
+    expectError(await request(OrderDetailsDocument, { id: order.id }, { token: stranger.token }), "FORBIDDEN");
+    assert.equal((await requestOk(OrderDetailsDocument, { id: randomUUID() }, { token: owner.token })).order, null);
+    expectError(await request(OrderDetailsDocument, { id: order.id }), "UNAUTHENTICATED");
   });
 
   test("myOrders pages newest first and counts every order", async () => {
     const customer = await registerCustomer();
     const placed = [await insertOrder(customer.id, 2), await insertOrder(customer.id, 1), await insertOrder(customer.id, 0)];
-    const page1 = (await gqlOk(MY_ORDERS, { first: 2 }, { token: customer.token })).myOrders;
+    const page1 = (await requestOk(MyOrdersDocument, { first: 2 }, { token: customer.token })).myOrders;
     assert.equal(page1.totalCount, 3);
     assert.deepEqual(
-      page1.edges.map((e: { node: { id: string } }) => e.node.id),
+      page1.edges.map((e) => e.node.id),
       [placed[2]!.id, placed[1]!.id],
     );
-    assert.equal(page1.pageInfo.startCursor, page1.edges[0].cursor);
-    assert.equal(page1.pageInfo.endCursor, page1.edges[1].cursor);
-    const page2 = (await gqlOk(MY_ORDERS, { first: 2, after: page1.pageInfo.endCursor }, { token: customer.token })).myOrders;
+    assert.equal(page1.pageInfo.startCursor, page1.edges[0]?.cursor);
+    assert.equal(page1.pageInfo.endCursor, page1.edges[1]?.cursor);
+    const page2 = (await requestOk(MyOrdersDocument, { first: 2, after: page1.pageInfo.endCursor }, { token: customer.token })).myOrders;
     assert.deepEqual(
-      page2.edges.map((e: { node: { id: string } }) => e.node.id),
+      page2.edges.map((e) => e.node.id),
       [placed[0]!.id],
     );
     assert.equal(page2.pageInfo.hasNextPage, false);
@@ -184,7 +180,7 @@ describe("order queries (through the router)", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 3; page++) {
-      const { myOrders }: { myOrders: OrdersPage } = await gqlOk(MY_ORDERS, { first: 1, after }, { token: customer.token });
+      const { myOrders }: MyOrdersQuery = await requestOk(MyOrdersDocument, { first: 1, after }, { token: customer.token });
       seen.push(...myOrders.edges.map((e) => e.node.id));
       after = myOrders.pageInfo.endCursor;
       assert.equal(myOrders.pageInfo.hasNextPage, page < 2);
@@ -201,21 +197,21 @@ describe("order queries (through the router)", () => {
 
   test("myOrders: a customer without orders gets an empty connection, anonymous callers UNAUTHENTICATED", async () => {
     const customer = await registerCustomer();
-    const empty = (await gqlOk(MY_ORDERS, {}, { token: customer.token })).myOrders;
+    const empty = (await requestOk(MyOrdersDocument, {}, { token: customer.token })).myOrders;
     assert.deepEqual(empty, {
       totalCount: 0,
       edges: [],
       pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
     });
-    expectError(await gql(MY_ORDERS), "UNAUTHENTICATED");
+    expectError(await request(MyOrdersDocument), "UNAUTHENTICATED");
   });
 
   test("myOrders rejects a bad cursor or page size with BAD_USER_INPUT", async () => {
     const customer = await registerCustomer();
-    expectError(await gql(MY_ORDERS, { after: "garbage" }, { token: customer.token }), "BAD_USER_INPUT", "after");
+    expectError(await request(MyOrdersDocument, { after: "garbage" }, { token: customer.token }), "BAD_USER_INPUT", "after");
     const notAnId = Buffer.from(JSON.stringify([new Date().toISOString(), "x"])).toString("base64url");
-    expectError(await gql(MY_ORDERS, { after: notAnId }, { token: customer.token }), "BAD_USER_INPUT", "after");
-    expectError(await gql(MY_ORDERS, { first: 1000 }, { token: customer.token }), "BAD_USER_INPUT", "first");
+    expectError(await request(MyOrdersDocument, { after: notAnId }, { token: customer.token }), "BAD_USER_INPUT", "after");
+    expectError(await request(MyOrdersDocument, { first: 1000 }, { token: customer.token }), "BAD_USER_INPUT", "first");
   });
 
   test("me { orders } joins the users and orders subgraphs", async () => {

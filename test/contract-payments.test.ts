@@ -13,11 +13,14 @@ import {
   gql,
   gqlOk,
   registerCustomer,
+  request,
+  requestOk,
   sqlStatements,
   subgraphUrl,
   type Account,
 } from "./support/client.js";
 import { checkOwnerOnlyAccess } from "./support/entityAccess.js";
+import { OrderDetailsDocument, PaymentDetailsDocument } from "../sdk/__generated__/graphql.js";
 
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.payments.databaseUrl, 2) });
 const ordersPrisma = new OrdersPrisma({ adapter: prismaAdapter(config.subgraphs.orders.databaseUrl, 1) });
@@ -127,26 +130,19 @@ describe("payments through the router", () => {
     });
     const payment = await insertPayment(owner.id, order.id, "SUCCEEDED");
 
-    const byPayment = await gqlOk(
-      `query($id: ID!) { payment(id: $id) { id status order { id status total { amount currency } } } }`,
-      { id: payment.id },
-      { token: owner.token },
-    );
+    const byPayment = await requestOk(PaymentDetailsDocument, { id: payment.id }, { token: owner.token });
     assert.deepEqual(byPayment.payment, {
       id: payment.id,
       status: "SUCCEEDED",
+      amount: { amount: 3499, currency: "EUR" },
       order: { id: order.id, status: "PENDING_PAYMENT", total: { amount: 3499, currency: "EUR" } },
     });
 
-    const byOrder = await gqlOk(
-      `query($id: ID!) { order(id: $id) { id payments { id amount { amount currency } } } }`,
-      { id: order.id },
-      { token: owner.token },
-    );
-    assert.deepEqual(byOrder.order.payments, [{ id: payment.id, amount: { amount: 3499, currency: "EUR" } }]);
+    const byOrder = await requestOk(OrderDetailsDocument, { id: order.id }, { token: owner.token });
+    assert.deepEqual(byOrder.order?.payments, [{ id: payment.id, status: "SUCCEEDED", amount: { amount: 3499, currency: "EUR" } }]);
 
-    expectError(await gql(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }, { token: stranger.token }), "FORBIDDEN");
-    assert.equal((await gqlOk(`query($id: ID!) { payment(id: $id) { id } }`, { id: randomUUID() }, { token: owner.token })).payment, null);
-    expectError(await gql(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }), "UNAUTHENTICATED");
+    expectError(await request(PaymentDetailsDocument, { id: payment.id }, { token: stranger.token }), "FORBIDDEN");
+    assert.equal((await requestOk(PaymentDetailsDocument, { id: randomUUID() }, { token: owner.token })).payment, null);
+    expectError(await request(PaymentDetailsDocument, { id: payment.id }), "UNAUTHENTICATED");
   });
 });
