@@ -1,8 +1,20 @@
 // Federation contract: the inventory subgraph resolves Product references by key and adds their stock.
+// `_entities` queries go straight to the subgraph and are not SDK operations: they stay strings.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { createAdmin, expectError, gql, gqlOk, registerCustomer, sqlStatements, subgraphUrl, type Account } from "./support/client.js";
+import { AdjustStockDocument } from "../sdk/__generated__/graphql.js";
+import {
+  createAdmin,
+  expectError,
+  gql,
+  gqlOk,
+  registerCustomer,
+  requestOk,
+  sqlStatements,
+  subgraphUrl,
+  type Account,
+} from "./support/client.js";
 import { activeProduct } from "./support/catalog.js";
 
 const ENTITIES = `
@@ -15,8 +27,6 @@ const ENTITIES_DETAILED = `
       ... on Product { id inventory { onHand reserved available inStock lowStockThreshold } stockMovements(first: 2) { delta reason } }
     }
   }`;
-const ADJUST_STOCK = `
-  mutation($productId: ID!, $delta: Int!) { adjustStock(productId: $productId, delta: $delta, reason: RESTOCK) { __typename } }`;
 
 const inventoryUrl = subgraphUrl("inventory");
 const product = (id: string) => ({ __typename: "Product", id });
@@ -29,7 +39,8 @@ before(async () => {
 });
 
 async function restock(productId: string, delta: number) {
-  await gqlOk(ADJUST_STOCK, { productId, delta }, { url: inventoryUrl, token: admin.token });
+  const data = await requestOk(AdjustStockDocument, { productId, delta, reason: "RESTOCK" }, { url: inventoryUrl, token: admin.token });
+  assert.equal(data.adjustStock.__typename, "Inventory");
 }
 
 describe("Product entity (inventory subgraph)", () => {
