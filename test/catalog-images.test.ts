@@ -5,21 +5,25 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import {
+  DeleteProductImageDocument,
+  ProductGalleryDocument,
+  ReorderProductImagesDocument,
+  UploadProductImageDocument,
+  type UploadProductImageMutation,
+} from "../sdk/__generated__/graphql.js";
+import {
   ROUTER_URL,
   config,
   createAdmin,
+  documentSource,
   expectError,
-  gql,
   gqlOk,
   registerCustomer,
+  request,
+  requestOk,
   type Account,
   type GraphQLResult,
 } from "./support/client.js";
-
-const UPLOAD = `mutation Upload($productId: ID!, $file: Upload!, $alt: String) {
-  uploadProductImage(productId: $productId, file: $file, alt: $alt) { id width height alt small: url(width: 150) large: url }
-}`;
-const IMAGES = `query Images($id: ID!) { product(id: $id) { images { id alt width height url(width: 800) } } }`;
 
 let admin: Account;
 let customer: Account;
@@ -43,13 +47,12 @@ async function upload(
   productId: string,
   bytes: Buffer,
   options: { filename?: string; type?: string; token?: string; preflight?: boolean; alt?: string } = {},
-): Promise<
-  GraphQLResult<{
-    uploadProductImage: { id: string; width: number; height: number; alt: string | null; small: string; large: string };
-  } | null>
-> {
+): Promise<GraphQLResult<UploadProductImageMutation | null>> {
   const form = new FormData();
-  form.append("operations", JSON.stringify({ query: UPLOAD, variables: { productId, file: null, alt: options.alt ?? null } }));
+  form.append(
+    "operations",
+    JSON.stringify({ query: documentSource(UploadProductImageDocument), variables: { productId, file: null, alt: options.alt ?? null } }),
+  );
   form.append("map", JSON.stringify({ "0": ["variables.file"] }));
   form.append("0", new Blob([bytes], { type: options.type ?? "image/jpeg" }), options.filename ?? "photo.jpg");
   const headers: Record<string, string> = {};
@@ -66,7 +69,9 @@ const filesOf = (productId: string) =>
   existsSync(productFolder(productId)) ? readdirSync(productFolder(productId), { recursive: true }) : [];
 
 async function imagesOf(productId: string) {
-  return (await gqlOk(IMAGES, { id: productId }, { token: admin.token })).product.images as { id: string; url: string }[];
+  const { product } = await requestOk(ProductGalleryDocument, { id: productId, width: 800 }, { token: admin.token });
+  assert.ok(product, "the product exists");
+  return product.images;
 }
 
 async function assertNothingStored(productId: string) {
@@ -86,10 +91,10 @@ describe("uploading a product image", () => {
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     const image = result.data!.uploadProductImage;
     assert.deepEqual([image.width, image.height, image.alt], [120, 300, "Red block"]);
-    assert.match(image.small, new RegExp(`/assets/products/${productId}/${image.id}/200\\.webp$`));
-    assert.match(image.large, /\/1600\.webp$/);
+    assert.match(image.thumbnail, new RegExp(`/assets/products/${productId}/${image.id}/200\\.webp$`));
+    assert.match(image.url, /\/1600\.webp$/);
 
-    const served = await fetch(image.small);
+    const served = await fetch(image.thumbnail);
     assert.equal(served.status, 200);
     assert.equal(served.headers.get("content-type"), "image/webp");
     assert.match(served.headers.get("cache-control") ?? "", /max-age=31536000.*immutable/);
@@ -112,7 +117,7 @@ describe("uploading a product image", () => {
       [800, 800],
       [1200, 1600],
     ] as const) {
-      const url = image.large.replace(/\d+\.webp$/, `${expected}.webp`);
+      const url = image.url.replace(/\d+\.webp$/, `${expected}.webp`);
       const meta = await sharp(Buffer.from(await (await fetch(url)).arrayBuffer())).metadata();
       assert.equal(meta.width, expected, `rendition for ${width}`);
     }
@@ -221,16 +226,19 @@ describe("managing product images", () => {
     );
 
     const reordered = [ids[2]!, ids[0]!, ids[1]!];
-    const REORDER = `mutation($p: ID!, $ids: [ID!]!) { reorderProductImages(productId: $p, imageIds: $ids) { images { id } } }`;
-    const data = await gqlOk(REORDER, { p: productId, ids: reordered }, { token: admin.token });
+    const data = await requestOk(ReorderProductImagesDocument, { productId, imageIds: reordered }, { token: admin.token });
     assert.deepEqual(
-      data.reorderProductImages.images.map((i: { id: string }) => i.id),
+      data.reorderProductImages.images.map((i) => i.id),
       reordered,
     );
-    expectError(await gql(REORDER, { p: productId, ids: [ids[0]] }, { token: admin.token }), "BAD_USER_INPUT", "imageIds");
+    expectError(
+      await request(ReorderProductImagesDocument, { productId, imageIds: [ids[0]!] }, { token: admin.token }),
+      "BAD_USER_INPUT",
+      "imageIds",
+    );
 
     const doomed = (await imagesOf(productId)).find((i) => i.id === ids[0])!;
-    await gqlOk(`mutation($id: ID!) { deleteProductImage(id: $id) { id } }`, { id: ids[0] }, { token: admin.token });
+    await requestOk(DeleteProductImageDocument, { id: ids[0]! }, { token: admin.token });
     assert.equal((await fetch(doomed.url)).status, 404);
     assert.deepEqual(
       (await imagesOf(productId)).map((i) => i.id),

@@ -1,14 +1,10 @@
 // Hostile and careless input: control characters in any string, forged cursors, operations that
 // cannot be picked, malformed multipart uploads. Each must be a client error with a code, never a
-// 500 carrying a PostgreSQL or Prisma message. Unit tests of the pure parts (the input floor's
-// walkers, the cursor codec) come first; they need no stack.
+// 500 carrying a PostgreSQL or Prisma message. The pure parts (the input floor's walkers, the
+// cursor codec) have their unit tests in test/unit/.
 import assert from "node:assert/strict";
 import { randomInt, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { parse } from "graphql";
-import { z } from "zod";
-import { findUnacceptableLiteral, findUnacceptableVariable, isAcceptableText, MAX_INPUT_DEPTH } from "../lib/input.js";
-import { cursorCodec, cursorKeys } from "../lib/pagination.js";
 import { prismaAdapter } from "../lib/database.js";
 import { PrismaClient as OrdersPrisma } from "../prisma/orders/__generated__/client.js";
 import {
@@ -27,95 +23,6 @@ import {
 
 const NUL = "\u0000";
 const ID = "6f1e2f43-8c1c-4b1a-9a55-0b7d1d0b0f01";
-
-describe("the input floor (unit)", () => {
-  it("accepts printable text, tab, LF, CR and astral characters", () => {
-    for (const text of ["", "Crème brûlée", "a\tb\nc\r\nd", "😀 emoji", "\u0080\u009f"])
-      assert.ok(isAcceptableText(text), JSON.stringify(text));
-  });
-
-  it("refuses C0 controls but tab, LF and CR, DEL and lone surrogates", () => {
-    const bad = [0x00, 0x01, 0x08, 0x0b, 0x0c, 0x0e, 0x1b, 0x1f, 0x7f].map((code) => `a${String.fromCharCode(code)}b`);
-    for (const text of [...bad, "\uD800", "x\uDC00", "\uDBFFy"]) assert.equal(isAcceptableText(text), false, JSON.stringify(text));
-  });
-
-  it("names the path of the first bad string in nested variables, keys included, and skips non-plain objects", () => {
-    assert.equal(findUnacceptableVariable({ input: { name: "ok", tags: ["a", { note: `x${NUL}` }] } })?.field, "input.tags.1.note");
-    assert.equal(findUnacceptableVariable({ input: { [`na${NUL}me`]: "x" } })?.field, `input.na${NUL}me`);
-    assert.equal(findUnacceptableVariable({ n: 1, b: true, z: null, s: "fine\n" }), null);
-    class Upload {
-      filename = `evil${NUL}`;
-    }
-    assert.equal(findUnacceptableVariable({ file: new Upload() }), null);
-    let deep: unknown = "x";
-    for (let i = 0; i < MAX_INPUT_DEPTH + 5; i++) deep = [deep];
-    assert.equal(findUnacceptableVariable({ deep })?.reason, "too-deep");
-  });
-
-  it("finds bad string literals in arguments, input objects, lists, directives, fragments and variable defaults", () => {
-    const find = (query: string) => findUnacceptableLiteral(parse(query))?.field;
-    assert.equal(find(`{ products(filter: { search: "a\\u0000" }) { totalCount } }`), "filter.search");
-    assert.equal(find(`{ a(ids: ["ok", "b\\u0007"]) }`), "ids.1");
-    assert.equal(find(`{ a @include(if: true) @x(reason: "\\u007f") }`), "reason");
-    assert.equal(find(`query { ...F } fragment F on Query { product(slug: "s\\u0000") { id } }`), "slug");
-    assert.equal(find(`query($s: String = "d\\u0001") { a(s: $s) }`), "s");
-    assert.equal(find(`{ a(s: "tab\\tnew\\nline") b(s: """block""") }`), undefined);
-  });
-});
-
-describe("the cursor codec (unit)", () => {
-  const byPrice = cursorCodec("products:PRICE:ASC", [cursorKeys.int4(0), cursorKeys.id]);
-  const byDate = cursorCodec("users", [cursorKeys.timestamp(), cursorKeys.id]);
-  const byScore = cursorCodec("products:RELEVANCE:DESC", [cursorKeys.float(), cursorKeys.id]);
-  const byName = cursorCodec("products:NAME:ASC", [cursorKeys.text(200), cursorKeys.id]);
-  const raw = (json: string) => Buffer.from(json).toString("base64url");
-  const refused = (decode: () => unknown) =>
-    assert.throws(decode, (error: { extensions?: { code?: string; field?: string } }) => {
-      assert.equal(error.extensions?.code, "BAD_USER_INPUT");
-      assert.equal(error.extensions?.field, "after");
-      return true;
-    });
-
-  it("reads back what it wrote", () => {
-    const now = new Date().toISOString();
-    assert.deepEqual(byPrice.decode(byPrice.encode([1999, ID])), [1999, ID]);
-    assert.deepEqual(byDate.decode(byDate.encode([now, ID])), [now, ID]);
-    assert.deepEqual(byScore.decode(byScore.encode([0.6079271, ID])), [0.6079271, ID]);
-    assert.deepEqual(byName.decode(byName.encode(["Éclair\tset", ID])), ["Éclair\tset", ID]);
-  });
-
-  it("refuses keys outside their column's range or type", () => {
-    refused(() => byPrice.decode(raw(`["products:PRICE:ASC",9999999999,"${ID}"]`)));
-    refused(() => byPrice.decode(raw(`["products:PRICE:ASC",-1,"${ID}"]`)));
-    refused(() => byPrice.decode(raw(`["products:PRICE:ASC",1.5,"${ID}"]`)));
-    refused(() => byPrice.decode(raw(`["products:PRICE:ASC","100","${ID}"]`)));
-    for (const date of [
-      "2020-13-45T00:00:00.000Z",
-      "2021-02-29T00:00:00.000Z",
-      "2020-01-01",
-      "1969-12-31T23:59:59.999Z",
-      "+275760-09-13T00:00:00.000Z",
-    ]) {
-      refused(() => byDate.decode(raw(JSON.stringify(["users", date, ID]))));
-    }
-    refused(() => byScore.decode(raw(`["products:RELEVANCE:DESC",1e999,"${ID}"]`)));
-    refused(() => byScore.decode(raw(`["products:RELEVANCE:DESC","NaN","${ID}"]`)));
-    refused(() => byName.decode(byName.encode([`a${NUL}b`, ID])));
-    refused(() => byName.decode(byName.encode(["x".repeat(201), ID])));
-    refused(() => byName.decode(byName.encode(["fine", "not-a-uuid"])));
-  });
-
-  it("refuses another list's or sort's cursor, extra parts, and garbage", () => {
-    refused(() => byPrice.decode(cursorCodec("products:PRICE:DESC", [z.number(), cursorKeys.id]).encode([1, ID])));
-    refused(() => byDate.decode(raw(JSON.stringify(["orders", new Date().toISOString(), ID]))));
-    refused(() => byPrice.decode(raw(`["products:PRICE:ASC",1,"${ID}","extra"]`)));
-    refused(() => byPrice.decode(raw(`["PRICE","ASC","9999999999","${ID}"]`)));
-    for (const garbage of ["", "not-a-cursor", raw("{}"), raw("[]"), raw("null"), "A".repeat(5000)]) refused(() => byPrice.decode(garbage));
-  });
-});
-
-// ------------------------------------------------------------------------------------------------
-// Through the running stack.
 
 /** Fails unless the answer is a client error with this code (and field), no data, and nothing leaked. */
 function assertRefused(result: GraphQLResult<unknown>, status: number, code: string, field?: string) {

@@ -16,17 +16,9 @@ import {
   releaseReservation,
   reserveStock,
 } from "../subgraphs/inventory/src/inventory.js";
-import { config, createAdmin, gqlOk, type Account } from "./support/client.js";
+import { AdjustStockDocument } from "../sdk/__generated__/graphql.js";
+import { config, createAdmin, requestOk, type Account } from "./support/client.js";
 import { activeProduct } from "./support/catalog.js";
-
-const ADJUST_STOCK = `
-  mutation AdjustStock($productId: ID!, $delta: Int!, $reason: StockMovementReason!) {
-    adjustStock(productId: $productId, delta: $delta, reason: $reason) {
-      __typename
-      ... on Inventory { onHand }
-      ... on InsufficientStockError { available requested }
-    }
-  }`;
 
 // A pool as large as the burst is wide would hide waiting; 20 connections make operations queue.
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 20) });
@@ -72,7 +64,7 @@ describe("inventory under concurrency", () => {
       switch (i % 5) {
         case 0: // an administrator writes off 3 units of A, through the router
           return async () => {
-            const data = await gqlOk(ADJUST_STOCK, { productId: a, delta: -3, reason: "ADJUSTMENT" }, { token: admin.token });
+            const data = await requestOk(AdjustStockDocument, { productId: a, delta: -3, reason: "ADJUSTMENT" }, { token: admin.token });
             return { kind: "adjust", applied: data.adjustStock.__typename === "Inventory" };
           };
         case 1: // a delivery of 2 units of A

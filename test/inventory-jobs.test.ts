@@ -15,7 +15,8 @@ import {
   type StockJobName,
   type StockJobResult,
 } from "../lib/queues.js";
-import { config, createAdmin, gqlOk, subgraphUrl, type Account } from "./support/client.js";
+import { AdjustStockDocument } from "../sdk/__generated__/graphql.js";
+import { config, createAdmin, gqlOk, requestOk, subgraphUrl, type Account } from "./support/client.js";
 import { activeProduct } from "./support/catalog.js";
 
 const log = createLogger("inventory-jobs-test", "warn");
@@ -25,10 +26,7 @@ const stockEvents = createQueueEvents(QUEUE_NAMES.stock, config, log);
 const availabilityQueue = createQueue(QUEUE_NAMES.stockAvailability, config, log);
 const FINISH_TIMEOUT_MS = 15_000;
 
-const ADJUST_STOCK = `
-  mutation AdjustStock($productId: ID!, $delta: Int!) {
-    adjustStock(productId: $productId, delta: $delta, reason: RESTOCK) { __typename ... on Inventory { onHand } }
-  }`;
+// `_entities` goes straight to the inventory subgraph: not an SDK operation, so a string.
 const STOCK = `
   query Stock($r: [_Any!]!) { _entities(representations: $r) { ... on Product { inventory { onHand reserved available } } } }`;
 
@@ -52,7 +50,7 @@ after(async () => {
 
 async function restock(productId: string, delta: number): Promise<void> {
   stockedProducts.add(productId);
-  const data = await gqlOk(ADJUST_STOCK, { productId, delta }, { token: admin.token });
+  const data = await requestOk(AdjustStockDocument, { productId, delta, reason: "RESTOCK" }, { token: admin.token });
   assert.equal(data.adjustStock.__typename, "Inventory");
 }
 

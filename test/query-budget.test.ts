@@ -4,24 +4,21 @@ import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { SUBGRAPH_NAMES } from "../lib/config.js";
-import { ROUTER_URL, createAdmin, gqlOk, sqlStatements, type Account } from "./support/client.js";
-
-const PAGE = `query Page($first: Int!, $search: String) {
-  products(first: $first, filter: { search: $search }) {
-    edges { node { id name price { amount currency } category { id name parent { id name } } images { id alt url(width: 200) } inventory { available inStock } } }
-  }
-}`;
+import { AdjustStockDocument, StorefrontListingDocument, type ProductFilter } from "../sdk/__generated__/graphql.js";
+import { ROUTER_URL, createAdmin, gqlOk, requestOk, sqlStatements, type Account } from "./support/client.js";
 
 let admin: Account;
+let rootCategoryId: string;
 const marker = `Budget${Date.now().toString(36)}`;
 
 async function sqlCounts(): Promise<Record<string, number>> {
   return Object.fromEntries(await Promise.all(SUBGRAPH_NAMES.map(async (name) => [name, await sqlStatements(name)] as const)));
 }
 
-async function statementsFor(first: number, search?: string): Promise<Record<string, number>> {
+/** The storefront listing (products with price, category and its parent, images and stock): SQL statements per subgraph. */
+async function statementsFor(first: number, filter: ProductFilter = {}): Promise<Record<string, number>> {
   const before = await sqlCounts();
-  const data = await gqlOk(PAGE, { first, search }, { token: admin.token });
+  const data = await requestOk(StorefrontListingDocument, { first, filter }, { token: admin.token });
   assert.equal(data.products.edges.length, first, "the page is full");
   const after = await sqlCounts();
   return Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, after[name]! - before[name]!]));
@@ -43,6 +40,7 @@ before(async () => {
     );
     categories.push(child.createCategory.id);
   }
+  rootCategoryId = root.createCategory.id;
   const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#888" } })
     .png()
     .toBuffer();
@@ -53,11 +51,7 @@ before(async () => {
       { token: admin.token },
     );
     const productId = created.createProduct.id;
-    await gqlOk(
-      `mutation($p: ID!) { adjustStock(productId: $p, delta: ${i + 1}, reason: RESTOCK) { __typename } }`,
-      { p: productId },
-      { token: admin.token },
-    );
+    await requestOk(AdjustStockDocument, { productId, delta: i + 1, reason: "RESTOCK" }, { token: admin.token });
     if (i % 2 === 0) {
       const form = new FormData();
       form.append(
@@ -91,8 +85,15 @@ describe("SQL statements per storefront page", () => {
   });
 
   it("stay constant with a search too", async () => {
-    const small = await statementsFor(5, marker);
-    const large = await statementsFor(50, marker);
+    const small = await statementsFor(5, { search: marker });
+    const large = await statementsFor(50, { search: marker });
     assert.deepEqual(large, small);
+  });
+
+  it("stay constant with a category filter (the category and everything below it)", async () => {
+    const small = await statementsFor(5, { categoryId: rootCategoryId });
+    const large = await statementsFor(50, { categoryId: rootCategoryId });
+    assert.deepEqual(large, small);
+    assert.ok(small.products! <= 6, `products: ${small.products}`);
   });
 });

@@ -2,6 +2,8 @@
 // and ready-made accounts. `npm test` (scripts/test.ts) starts the stack and sets these variables.
 import assert from "node:assert/strict";
 import { randomInt, randomUUID } from "node:crypto";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print, type DocumentNode } from "graphql";
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from "../../lib/config.js";
 import { SERVICE_HEADER, loadServiceSecret, signServiceAssertion, type ServiceName } from "../../lib/serviceAuth.js";
 import { prismaAdapter } from "../../lib/database.js";
@@ -180,4 +182,32 @@ export async function createAdmin(): Promise<Account> {
 export async function sqlStatements(subgraph: SubgraphName): Promise<number> {
   const text = await (await fetch(subgraphUrl(subgraph).replace(/\/graphql$/, "/metrics"))).text();
   return Number(new RegExp(`^shopgraph_sql_queries_total\\{subgraph="${subgraph}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+}
+
+// Typed documents: the SDK's operations (sdk/operations, generated into sdk/__generated__) and the
+// test-only ones (test/support/documents.ts). A schema change that breaks one fails `npm run typecheck`.
+
+const printed = new WeakMap<DocumentNode, string>();
+/** The document's text, printed once (for requests `request` cannot send, such as multipart uploads). */
+export function documentSource(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
+}
+
+/** Variables are optional only when the operation declares none that are required. */
+type VariablesArgument<V> =
+  Record<string, never> extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
+
+/** Sends a typed document; `data` is typed by the operation (null when the request failed before execution). */
+export async function request<R, V>(
+  document: TypedDocumentNode<R, V>,
+  ...[variables, options]: VariablesArgument<V>
+): Promise<GraphQLResult<R>> {
+  return gql<R>(documentSource(document), (variables ?? {}) as Record<string, unknown>, options);
+}
+
+/** Sends a typed document and fails unless it succeeded without errors; returns its typed data. */
+export async function requestOk<R, V>(document: TypedDocumentNode<R, V>, ...[variables, options]: VariablesArgument<V>): Promise<R> {
+  return gqlOk<R>(documentSource(document), (variables ?? {}) as Record<string, unknown>, options);
 }

@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getIntrospectionQuery, Kind, parse } from "graphql";
-import { buildCostModel, estimateCost, listFieldsWithoutListSize } from "../router/src/cost.js";
-import { SUPERGRAPH_PATH, isLocalOrigin, rootFieldCounts } from "../router/src/server.js";
-import { loadConfig } from "../lib/config.js";
-import { ATTACK_QUERY } from "./support/costQueries.js";
+import { buildCostModel, estimateCost, listFieldsWithoutListSize } from "../../router/src/cost.js";
+import { SUPERGRAPH_PATH, isLocalOrigin, rootFieldCounts } from "../../router/src/server.js";
+import { loadConfig } from "../../lib/config.js";
+import { ATTACK_QUERY } from "../support/costQueries.js";
 
 const model = buildCostModel(readFileSync(SUPERGRAPH_PATH, "utf8"));
 const defaults = loadConfig({});
@@ -75,7 +75,7 @@ describe("cost model", () => {
   });
 
   it("prices every SDK operation well under MAX_OPERATION_COST, even at 100 items a page", () => {
-    const dir = path.join(import.meta.dirname, "..", "sdk", "operations");
+    const dir = path.join(import.meta.dirname, "..", "..", "sdk", "operations");
     let checked = 0;
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".graphql"))) {
       const document = parse(readFileSync(path.join(dir, file), "utf8"));
