@@ -1,10 +1,25 @@
 // Prisma clients run on the node-postgres driver adapter (no native engine is needed).
 import { PrismaPg } from "@prisma/adapter-pg";
+import { z } from "zod";
 import type { Config, SubgraphName } from "./config.js";
 import { sqlQueries } from "./metrics.js";
 
 export function prismaAdapter(connectionString: string, max = 10): PrismaPg {
   return new PrismaPg({ connectionString, max });
+}
+
+/**
+ * The rows of a raw query (`$queryRaw`), checked against `row`: the type argument of `$queryRaw<T>` is only
+ * a cast, so a column left out of a SELECT or read as another type would surface far away as `undefined`.
+ * A mismatch is a bug, so it throws a plain (internal) error naming the row and columns, never their values.
+ */
+export function parseRows<Row extends z.ZodType>(row: Row, result: unknown): z.output<Row>[] {
+  if (!Array.isArray(result)) throw new Error("A raw query returned no list of rows");
+  return result.map((value: unknown, index) => {
+    const parsed = row.safeParse(value);
+    if (!parsed.success) throw new Error(`Raw query row ${index} does not match its schema:\n${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  });
 }
 
 /** Pass as `log` to a PrismaClient so `countQueries` can see each statement. */

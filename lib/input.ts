@@ -76,7 +76,13 @@ function findInValue(node: ValueNode, path: (string | number)[]): TextProblem | 
         if (problem) return problem;
       }
       return null;
-    default:
+    // No text in these; a variable's value is checked with the variables.
+    case Kind.INT:
+    case Kind.FLOAT:
+    case Kind.BOOLEAN:
+    case Kind.NULL:
+    case Kind.ENUM:
+    case Kind.VARIABLE:
       return null;
   }
 }

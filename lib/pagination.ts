@@ -50,7 +50,6 @@ export function cursorCodec<const Parts extends [z.ZodType, ...z.ZodType[]]>(
   kind: string,
   key: Parts,
 ): CursorCodec<z.output<z.ZodTuple<Parts, null>>> {
-  type Key = z.output<z.ZodTuple<Parts, null>>;
   const schema = z.tuple(key);
   return {
     encode: (parts) => Buffer.from(JSON.stringify([kind, ...(parts as unknown[])])).toString("base64url"),
@@ -68,7 +67,7 @@ export function cursorCodec<const Parts extends [z.ZodType, ...z.ZodType[]]>(
       }
       const result = schema.safeParse(parsed.slice(1));
       if (!result.success) throw new BadUserInputError(INVALID_CURSOR, field);
-      return result.data as Key;
+      return result.data;
     },
   };
 }

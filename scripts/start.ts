@@ -20,7 +20,12 @@ async function stop(signal: NodeJS.Signals) {
   console.log("Stopped.");
   process.exit(0);
 }
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
+/** Stopping failed part-way: say so; the exit handler below still kills what is left. */
+function stopFailed(error: unknown) {
+  console.error("Could not stop every process cleanly:", error);
+  process.exit(1);
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal).catch(stopFailed));
 // The services run in their own process groups; never leave one behind.
 process.on("exit", () => runningServices.forEach((child) => child.kill("SIGKILL")));
 
@@ -49,7 +54,7 @@ async function main() {
     child.on("exit", (code, signal) => {
       if (stopping) return;
       console.error(`A process exited unexpectedly (code ${code}, signal ${signal}); stopping the rest.`);
-      void stop("SIGTERM");
+      stop("SIGTERM").catch(stopFailed);
     });
   }
 

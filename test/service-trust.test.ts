@@ -121,8 +121,8 @@ describe("SUBGRAPH_SECRET", () => {
             env: { PATH: process.env.PATH, SECRET_FILE: secretFile },
           });
           let out = "";
-          child.stdout.on("data", (chunk: Buffer) => (out += chunk));
-          child.stderr.on("data", (chunk: Buffer) => (out += chunk));
+          child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+          child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
           child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
         });
       const secrets = await Promise.all(Array.from({ length: 6 }, read));

@@ -35,6 +35,6 @@ export function proxyAssets(assetsBaseUrl: string, serviceSecret: string): Reque
       res.end();
       return;
     }
-    Readable.fromWeb(upstream.body as import("node:stream/web").ReadableStream).pipe(res);
+    Readable.fromWeb(upstream.body).pipe(res);
   });
 }

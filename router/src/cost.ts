@@ -24,6 +24,7 @@ import {
   isTypeExtensionNode,
   isObjectType,
   Kind,
+  OperationTypeNode,
   parse,
   valueFromASTUntyped,
   type DirectiveNode,
@@ -174,7 +175,7 @@ export function estimateCost(model: CostModel, document: DocumentNode, operation
     const nullable = getNullableType(type);
     if (isListType(nullable)) {
       const items = Array.isArray(value) ? value : [value];
-      return items.reduce<number>((sum, item) => sum + inputCost(nullable.ofType as GraphQLInputType, item), 0);
+      return items.reduce<number>((sum, item) => sum + inputCost(nullable.ofType, item), 0);
     }
     const named = nullable as GraphQLNamedType;
     const typeWeight = model.typeWeights.get(named.name);
@@ -269,7 +270,7 @@ export function estimateCost(model: CostModel, document: DocumentNode, operation
     return argumentsCost + size * (ownCost + childrenCost);
   };
 
-  const base = operation.operation === "mutation" ? MUTATION_BASE_COST : 0;
+  const base = operation.operation === OperationTypeNode.MUTATION ? MUTATION_BASE_COST : 0;
   return base + selectionSetCost(rootType, operation.selectionSet);
 }
 

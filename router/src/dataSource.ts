@@ -28,8 +28,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     request.http?.headers.set(SERVICE_HEADER, signServiceAssertion(this.serviceSecret, "router"));
     // Context is empty for the gateway's own requests (none today, but keep them anonymous).
-    if (context?.authorization) request.http?.headers.set("authorization", context.authorization);
-    if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+    const caller: Partial<RouterContext> | undefined = context;
+    if (caller?.authorization) request.http?.headers.set("authorization", caller.authorization);
+    if (caller?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, caller.requestId);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
@@ -49,12 +50,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     options: GraphQLDataSourceProcessOptions<RouterContext>,
     uploads: ReturnType<typeof findUploads>,
   ): Promise<GatewayGraphQLResponse> {
-    const { context, request } = options;
+    const { request } = options;
+    const context: Partial<RouterContext> | undefined = options.context;
     const headers: Record<string, string> = { [SERVICE_HEADER]: signServiceAssertion(this.serviceSecret, "router") };
     if (context?.authorization) headers.authorization = context.authorization;
     if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
     return (await sendMultipart({
-      url: this.url!,
+      url: this.url,
       headers,
       request,
       uploads,

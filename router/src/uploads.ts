@@ -95,7 +95,7 @@ export async function sendMultipart(options: {
       body: Readable.toWeb(body) as ReadableStream,
       duplex: "half",
       signal: AbortSignal.timeout(options.timeoutMs),
-    } as RequestInit);
+    });
     return (await response.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] };
   } catch (error) {
     if (tooLarge || error instanceof UploadTooLargeError || (error as { cause?: unknown }).cause instanceof UploadTooLargeError) {

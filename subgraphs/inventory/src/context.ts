@@ -1,9 +1,11 @@
 import DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import { isUuid } from "../../../lib/loaders.js";
+import { parseRows } from "../../../lib/database.js";
 import type { PrismaClient, StockLevel, StockMovement } from "../../../prisma/inventory/__generated__/client.js";
 import type { ServiceClient } from "../../../lib/serviceClient.js";
 import type { AvailabilityPublisher } from "./availability.js";
+import { stockLevelRow, stockMovementRow } from "./ledger.js";
 
 export interface InventoryContext extends BaseContext {
   prisma: PrismaClient;
@@ -29,9 +31,12 @@ export function createLoaders(prisma: PrismaClient): InventoryLoaders {
     // Plain SQL on this hot path: Prisma 6 compiles each model query on every call (no plan cache).
     const rows =
       valid.length > 0
-        ? await prisma.$queryRaw<StockLevel[]>`
+        ? parseRows(
+            stockLevelRow,
+            await prisma.$queryRaw`
             SELECT "productId", "onHand", reserved, "lowStockThreshold", version, "updatedAt"
-            FROM "StockLevel" WHERE "productId" = ANY(${valid}::uuid[])`
+            FROM "StockLevel" WHERE "productId" = ANY(${valid}::uuid[])`,
+          )
         : [];
     const found = new Map(rows.map((row) => [row.productId, row]));
     return productIds.map((id) => found.get(id) ?? null);
@@ -47,11 +52,14 @@ export function createLoaders(prisma: PrismaClient): InventoryLoaders {
         const rows =
           valid.length === 0
             ? []
-            : await prisma.$queryRaw<StockMovement[]>`
+            : parseRows(
+                stockMovementRow,
+                await prisma.$queryRaw`
                 SELECT m.* FROM unnest(${valid}::uuid[]) AS product(id)
                 CROSS JOIN LATERAL (
                   SELECT * FROM "StockMovement" WHERE "productId" = product.id ORDER BY "id" DESC LIMIT ${first}
-                ) m`;
+                ) m`,
+              );
         const byProduct = new Map<string, StockMovement[]>();
         for (const row of rows) byProduct.set(row.productId, [...(byProduct.get(row.productId) ?? []), row]);
         return productIds.map((id) => byProduct.get(id) ?? []);

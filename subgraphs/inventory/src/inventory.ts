@@ -8,11 +8,13 @@ import { pageSize } from "../../../lib/pagination.js";
 import type { StockJobResult, StockLine, StockShortage } from "../../../lib/queues.js";
 import type { EntityReference } from "../../../lib/types.js";
 import { parseInput, uuid } from "../../../lib/validation.js";
+import { parseRows } from "../../../lib/database.js";
 import type { StockLevel, StockMovement, StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
 import { availableUnits } from "./availability.js";
 import type { InventoryContext, StockDeps } from "./context.js";
 import { confirmProduct } from "./knownProducts.js";
 import { applyMovement, emptyLevel, ensureLevels, isDuplicateKey, lockLevels, lockOrder, recordedKeys, type Tx } from "./ledger.js";
+import { stockLevelRow } from "./ledger.js";
 
 export type { StockLevel, StockMovement };
 export { availableUnits };
@@ -365,10 +367,13 @@ export async function stockMovements(
 export async function lowStockProducts(ctx: InventoryContext, first: number | null | undefined): Promise<EntityReference[]> {
   requireAdmin(ctx.viewer);
   const size = pageSize(first, 50);
-  const levels = await ctx.prisma.$queryRaw<StockLevel[]>`
+  const levels = parseRows(
+    stockLevelRow,
+    await ctx.prisma.$queryRaw`
     SELECT s.* FROM "StockLevel" s JOIN "KnownProduct" k ON k."productId" = s."productId" AND k.status IN ('DRAFT', 'ACTIVE')
     WHERE s."onHand" - s."reserved" <= s."lowStockThreshold"
-    ORDER BY s."onHand" - s."reserved", s."productId" LIMIT ${size}`;
+    ORDER BY s."onHand" - s."reserved", s."productId" LIMIT ${size}`,
+  );
   for (const level of levels) ctx.loaders.stockLevel.prime(level.productId, level);
   return levels.map((level) => ({ id: level.productId }));
 }

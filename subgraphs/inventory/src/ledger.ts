@@ -1,8 +1,10 @@
 // The SQL under every stock change. Callers run these inside one transaction: lock the levels,
 // check, then record each movement and apply it to its level, so the ledger and the levels never
 // disagree and concurrent changes queue on the row lock instead of overwriting each other.
+import { z } from "zod";
+import { parseRows } from "../../../lib/database.js";
 import { prismaErrorKind } from "../../../lib/errors.js";
-import { Prisma, type StockLevel, type StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
+import { Prisma, StockMovementReason, type StockLevel, type StockMovement } from "../../../prisma/inventory/__generated__/client.js";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -26,6 +28,28 @@ export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 export function emptyLevel(productId: string): StockLevel {
   return { productId, onHand: 0, reserved: 0, lowStockThreshold: DEFAULT_LOW_STOCK_THRESHOLD, version: 0n, updatedAt: new Date(0) };
 }
+
+/** Rows of the raw statements on StockLevel and StockMovement (`SELECT *`, `RETURNING *`), checked by `parseRows`. */
+export const stockLevelRow = z.object({
+  productId: z.string(),
+  onHand: z.number(),
+  reserved: z.number(),
+  lowStockThreshold: z.number(),
+  version: z.bigint(),
+  updatedAt: z.date(),
+}) satisfies z.ZodType<StockLevel>;
+export const stockMovementRow = z.object({
+  id: z.bigint(),
+  productId: z.string(),
+  delta: z.number(),
+  reservedDelta: z.number(),
+  reason: z.enum(StockMovementReason),
+  reference: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  actorId: z.string().nullable(),
+  note: z.string().nullable(),
+  createdAt: z.date(),
+}) satisfies z.ZodType<StockMovement>;
 
 const sortedUnique = (ids: string[]) => [...new Set(ids)].sort();
 
@@ -51,9 +75,12 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<void> {
  * Products without a level are missing from the map.
  */
 export async function lockLevels(tx: Tx, productIds: string[]): Promise<Map<string, StockLevel>> {
-  const rows = await tx.$queryRaw<StockLevel[]>`
+  const rows = parseRows(
+    stockLevelRow,
+    await tx.$queryRaw`
     SELECT * FROM "StockLevel" WHERE "productId" = ANY(${sortedUnique(productIds)}::uuid[])
-    ORDER BY "productId" FOR UPDATE`;
+    ORDER BY "productId" FOR UPDATE`,
+  );
   return new Map(rows.map((row) => [row.productId, row]));
 }
 
@@ -68,6 +95,8 @@ export async function recordedKeys(tx: Tx, keys: string[]): Promise<Set<string>>
   return new Set(rows.map((row) => row.idempotencyKey!));
 }
 
+const recordedRow = z.object({ id: z.bigint() });
+
 /**
  * Records one movement and applies it to the product's level, which the caller has locked and
  * checked. The conditional UPDATE (and the table's CHECK constraints) refuse an impossible level
@@ -76,18 +105,24 @@ export async function recordedKeys(tx: Tx, keys: string[]): Promise<Set<string>>
  */
 export async function applyMovement(tx: Tx, movement: MovementInput): Promise<StockLevel> {
   const { productId, delta, reservedDelta, reason } = movement;
-  const [recorded] = await tx.$queryRaw<{ id: bigint }[]>`
+  const [recorded] = parseRows(
+    recordedRow,
+    await tx.$queryRaw`
     INSERT INTO "StockMovement" ("productId", "delta", "reservedDelta", "reason", "reference", "idempotencyKey", "actorId", "note")
     VALUES (${productId}::uuid, ${delta}, ${reservedDelta}, ${reason}::"StockMovementReason", ${movement.reference ?? null},
             ${movement.idempotencyKey ?? null}, ${movement.actorId ?? null}, ${movement.note ?? null})
-    RETURNING "id"`;
-  const [level] = await tx.$queryRaw<StockLevel[]>`
+    RETURNING "id"`,
+  );
+  const [level] = parseRows(
+    stockLevelRow,
+    await tx.$queryRaw`
     UPDATE "StockLevel"
     SET "onHand" = "onHand" + ${delta}, "reserved" = "reserved" + ${reservedDelta}, "version" = ${recorded!.id}, "updatedAt" = now()
     WHERE "productId" = ${productId}::uuid
       AND "onHand" + ${delta} >= "reserved" + ${reservedDelta}
       AND "reserved" + ${reservedDelta} >= 0
-    RETURNING *`;
+    RETURNING *`,
+  );
   if (!level) throw new Error(`Stock movement ${reason} ${delta}/${reservedDelta} does not fit product ${productId}'s level`);
   return level;
 }
@@ -97,13 +132,14 @@ export function isDuplicateKey(error: unknown): boolean {
   return prismaErrorKind(error) === "unique";
 }
 
-export interface LedgerMismatch {
-  productId: string;
-  onHand: number;
-  reserved: number;
-  ledgerOnHand: number;
-  ledgerReserved: number;
-}
+const ledgerMismatchRow = z.object({
+  productId: z.string(),
+  onHand: z.number(),
+  reserved: z.number(),
+  ledgerOnHand: z.number(),
+  ledgerReserved: z.number(),
+});
+export type LedgerMismatch = z.output<typeof ledgerMismatchRow>;
 
 /**
  * Checks the ledger invariant: a level's onHand is the sum of its movements' deltas and its
@@ -112,7 +148,9 @@ export interface LedgerMismatch {
  */
 export async function findLedgerMismatches(prisma: Pick<Tx, "$queryRaw">, productIds?: string[]): Promise<LedgerMismatch[]> {
   const filter = productIds ? Prisma.sql`WHERE l."productId" = ANY(${sortedUnique(productIds)}::uuid[])` : Prisma.empty;
-  return prisma.$queryRaw<LedgerMismatch[]>`
+  return parseRows(
+    ledgerMismatchRow,
+    await prisma.$queryRaw`
     SELECT l."productId", l."onHand", l."reserved",
            COALESCE(SUM(m."delta"), 0)::int AS "ledgerOnHand",
            COALESCE(SUM(m."reservedDelta"), 0)::int AS "ledgerReserved"
@@ -120,5 +158,6 @@ export async function findLedgerMismatches(prisma: Pick<Tx, "$queryRaw">, produc
     LEFT JOIN "StockMovement" m ON m."productId" = l."productId"
     ${filter}
     GROUP BY l."productId"
-    HAVING l."onHand" <> COALESCE(SUM(m."delta"), 0) OR l."reserved" <> COALESCE(SUM(m."reservedDelta"), 0)`;
+    HAVING l."onHand" <> COALESCE(SUM(m."delta"), 0) OR l."reserved" <> COALESCE(SUM(m."reservedDelta"), 0)`,
+  );
 }

@@ -4,6 +4,7 @@ import { requireAdmin } from "../../../lib/auth.js";
 import { BadUserInputError, NotFoundError, prismaErrorKind, type ErrorResult } from "../../../lib/errors.js";
 import { isUuid } from "../../../lib/loaders.js";
 import { parseInput, singleLine, uuid } from "../../../lib/validation.js";
+import { parseRows } from "../../../lib/database.js";
 import { Prisma, type Category } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { createWithUniqueSlug, idOrSlug } from "./slugs.js";
@@ -12,6 +13,8 @@ export type { Category };
 
 /** Moves in the tree take this transaction-scoped lock, so two concurrent moves cannot build a cycle together. */
 const CATEGORY_TREE_LOCK = 7_301_001;
+/** The row of the move check in updateCategory. */
+const parentCheckRow = z.object({ parentExists: z.boolean(), wouldCycle: z.boolean() });
 
 const nameSchema = singleLine(z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"));
 const parentIdSchema = uuid("must be the id of an existing category");
@@ -83,14 +86,17 @@ export async function updateCategory(ctx: ProductsContext, id: string, input: un
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CATEGORY_TREE_LOCK})`;
     if (changes.parentId) {
       // The new parent and all of its ancestors: the category must not be among them.
-      const [found] = await tx.$queryRaw<{ parentExists: boolean; wouldCycle: boolean }[]>`
+      const [found] = parseRows(
+        parentCheckRow,
+        await tx.$queryRaw`
         WITH RECURSIVE ancestors(id) AS (
           SELECT c.id FROM "Category" c WHERE c.id = ${changes.parentId}::uuid
           UNION
           SELECT c."parentId" FROM "Category" c JOIN ancestors a ON c.id = a.id WHERE c."parentId" IS NOT NULL
         )
         SELECT EXISTS (SELECT 1 FROM ancestors) AS "parentExists",
-               EXISTS (SELECT 1 FROM ancestors WHERE id = ${category.id}::uuid) AS "wouldCycle"`;
+               EXISTS (SELECT 1 FROM ancestors WHERE id = ${category.id}::uuid) AS "wouldCycle"`,
+      );
       if (!found?.parentExists) throw unknownParent();
       if (found.wouldCycle) {
         throw new BadUserInputError("input.parentId: a category cannot move below itself or one of its subcategories.", "input.parentId");

@@ -11,8 +11,9 @@ import type { Viewer } from "../../../lib/auth.js";
 import { BadUserInputError, ForbiddenError } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection, type CursorCodec } from "../../../lib/pagination.js";
 import { isUuid } from "../../../lib/loaders.js";
+import { parseRows } from "../../../lib/database.js";
 import { parseInput, uuid } from "../../../lib/validation.js";
-import { Prisma, type PrismaClient, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
+import { Prisma, ProductStatus, type PrismaClient, type Product } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 
 export type SortField = "NAME" | "PRICE" | "CREATED_AT" | "RELEVANCE";
@@ -175,8 +176,27 @@ export function resolveOrder(sort: ListProductsArgs["sort"], search: string | nu
   return { field, direction: sort?.direction ?? DEFAULT_DIRECTION[field] };
 }
 
-/** The page's products come back with the page itself: one statement, no second lookup by id. */
-type PageRow = { totalCount: number; sortKey: string | null } & (Product | { [K in keyof Product]: null });
+/** A product row as Prisma returns it (searchVector, which Prisma cannot read, left out). */
+const productRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  description: z.string(),
+  priceAmount: z.number(),
+  currency: z.string(),
+  categoryId: z.string().nullable(),
+  status: z.enum(ProductStatus),
+  publishedAt: z.date().nullable(),
+  lifecycleVersion: z.number(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+}) satisfies z.ZodType<Product>;
+
+/** The page's products come back with the page itself: one statement, no second lookup by id. An empty page is one row of nulls. */
+const pageRow = z.union([
+  productRow.extend({ totalCount: z.number(), sortKey: z.string() }),
+  z.object({ totalCount: z.number(), id: z.null() }),
+]);
 
 /** Product columns as Prisma returns them; searchVector (which Prisma cannot read) left out. */
 const PRODUCT_COLUMNS = Prisma.sql`p.id, p.name, p.slug, p.description, p."priceAmount", p.currency, p."categoryId",
@@ -231,13 +251,14 @@ export async function listProducts(ctx: ProductsContext, args: ListProductsArgs)
     LEFT JOIN "Product" p ON p.id = page.id
     ORDER BY page.position`;
 
-  const rows = search
+  const result = search
     ? await ctx.prisma.$transaction(async (tx) => {
         // Local to this transaction, so pooled connections keep the default for everyone else.
         await tx.$executeRaw`SELECT set_config('pg_trgm.word_similarity_threshold', ${WORD_SIMILARITY_THRESHOLD}, true)`;
-        return tx.$queryRaw<PageRow[]>(query);
+        return tx.$queryRaw(query);
       })
-    : await ctx.prisma.$queryRaw<PageRow[]>(query);
+    : await ctx.prisma.$queryRaw(query);
+  const rows = parseRows(pageRow, result);
 
   const hits = rows.filter((row): row is Product & { totalCount: number; sortKey: string } => row.id !== null);
   const products: Product[] = hits.map(({ totalCount: _total, sortKey: _key, ...product }) => product);
@@ -262,12 +283,12 @@ export interface CategoryProductsKey {
   after?: string | null;
 }
 
-interface CategoryPageRow {
-  categoryId: string;
-  totalCount: number;
-  id: string | null;
-  sortKey: string | null;
-}
+const categoryPageRow = z.object({
+  categoryId: z.string(),
+  totalCount: z.number(),
+  id: z.string().nullable(),
+  sortKey: z.string().nullable(),
+});
 
 const pageArgsKey = (key: CategoryProductsKey) => JSON.stringify([key.first ?? null, key.after ?? null]);
 
@@ -327,7 +348,9 @@ async function categoryPages(
   const rows =
     ids.length === 0
       ? []
-      : await prisma.$queryRaw<CategoryPageRow[]>`
+      : parseRows(
+          categoryPageRow,
+          await prisma.$queryRaw`
           WITH RECURSIVE tree(root_id, id) AS (
             SELECT c.id, c.id FROM "Category" c WHERE c.id IN (${Prisma.join(ids)})
             UNION
@@ -346,7 +369,8 @@ async function categoryPages(
           )
           SELECT t.root_id AS "categoryId", t.total AS "totalCount", page.id, ${SORT_KEYS[order.field].printed} AS "sortKey"
           FROM totals t LEFT JOIN ranked page ON page.root_id = t.root_id AND page.position <= ${size + 1}
-          ORDER BY t.root_id, page.position`;
+          ORDER BY t.root_id, page.position`,
+        );
 
   const products = new Map((await loadInOrder(prisma, [...new Set(rows.flatMap((row) => row.id ?? []))])).map((p) => [p.id, p]));
   const pages = new Map<string, Connection<Product>>();
