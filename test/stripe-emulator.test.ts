@@ -1,6 +1,8 @@
 // The offline Stripe API emulator (emulators/stripe), driven by the real `stripe` SDK in-process: no shopgraph stack.
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import Stripe from "stripe";
 import { EMULATED_API_VERSION, createStripeEmulator, type StripeEmulator } from "../emulators/stripe/emulator.js";
 import { emulatorOptionsFromEnv, resolveWebhookSecret } from "../emulators/stripe/config.js";
+import { startStripeEmulatorFromEnv } from "../emulators/stripe/main.js";
 
 const WEBHOOK_SECRET = "whsec_test_emulator_secret_0123456789";
 const STOREFRONT = "http://localhost:5173";
@@ -579,5 +582,96 @@ describe("Stripe emulator: test controls and configuration", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it("keeps its state across a restart when given a state file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stripe-emulator-state-"));
+    try {
+      const stateFile = path.join(dir, "state.json");
+      const first = createStripeEmulator({ webhookSecret: WEBHOOK_SECRET, port: 0, stateFile });
+      const firstPort = Number(new URL(await first.listen()).port);
+      const client = new Stripe("sk_test_restart", {
+        host: "127.0.0.1",
+        port: firstPort,
+        protocol: "http",
+        apiVersion: EMULATED_API_VERSION,
+      });
+      const paid = await client.paymentIntents.create(
+        { amount: 800, currency: "eur", metadata: { order_id: "o7" } },
+        { idempotencyKey: "restart-1" },
+      );
+      await client.paymentIntents.confirm(paid.id, { payment_method: "pm_card_visa" });
+      await first.close();
+
+      const second = createStripeEmulator({ webhookSecret: WEBHOOK_SECRET, port: 0, stateFile });
+      const secondPort = Number(new URL(await second.listen()).port);
+      const again = new Stripe("sk_test_restart", {
+        host: "127.0.0.1",
+        port: secondPort,
+        protocol: "http",
+        apiVersion: EMULATED_API_VERSION,
+      });
+      try {
+        assert.equal((await again.paymentIntents.retrieve(paid.id)).status, "succeeded");
+        const replay = await again.paymentIntents.create(
+          { amount: 800, currency: "eur", metadata: { order_id: "o7" } },
+          { idempotencyKey: "restart-1" },
+        );
+        assert.equal(replay.id, paid.id);
+        assert.equal((await again.events.list({ type: "payment_intent.succeeded" })).data.length, 1);
+        await again.refunds.create({ payment_intent: paid.id, amount: 800 });
+        assert.equal(second.succeededCharges(paid.id).length, 1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("starts from the environment in-process and as the `npm run stripe-emulator` process", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stripe-emulator-cli-"));
+    const { STRIPE_WEBHOOK_URL: _unset, STRIPE_WEBHOOK_SECRET: _unsetToo, ...inherited } = process.env;
+    const env = { ...inherited, STRIPE_API_URL: "http://127.0.0.1:0", STRIPE_WEBHOOK_SECRET_FILE: path.join(dir, "secret") };
+    const lines: string[] = [];
+    const inProcess = await startStripeEmulatorFromEnv(env, (line) => lines.push(line));
+    try {
+      assert.match(lines[0] ?? "", /Stripe API emulator at http:\/\/127\.0\.0\.1:\d+/);
+      const health = await fetch(`${inProcess.url}/_emulator/health`, { headers: { authorization: "Bearer sk_test_cli" } });
+      assert.equal(health.status, 200);
+    } finally {
+      await inProcess.close();
+    }
+
+    const child = spawn(process.execPath, ["--import", "tsx", "emulators/stripe/index.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      for (let i = 0; i < 200 && !/http:\/\/\S+:\d+/.test(output); i++) await delay(50);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      assert.ok(url, `the process prints its URL; printed: ${output}`);
+      const client = new Stripe("sk_test_cli", {
+        host: "127.0.0.1",
+        port: Number(new URL(url).port),
+        protocol: "http",
+        apiVersion: EMULATED_API_VERSION,
+      });
+      const intent = await client.paymentIntents.create({ amount: 100, currency: "eur", payment_method: "pm_card_visa", confirm: true });
+      assert.equal(intent.status, "succeeded");
+    } finally {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(child.exitCode, 0);
+
+    const broken = spawn(process.execPath, ["--import", "tsx", "emulators/stripe/index.ts"], {
+      env: { ...env, STRIPE_API_URL: "not a url" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let errors = "";
+    broken.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+    const [code] = (await once(broken, "close")) as [number]; // "close": after stderr is read to its end
+    assert.equal(code, 1);
+    assert.match(errors, /STRIPE_API_URL/);
   });
 });

@@ -10,13 +10,14 @@ const DEFAULT_API_URL = "http://127.0.0.1:12111";
 const envSchema = z.object({
   STRIPE_API_URL: z
     .url({ protocol: /^http$/ })
-    .refine((value) => new URL(value).pathname === "/", "must be a bare origin such as http://127.0.0.1:12111")
+    .refine((value) => URL.canParse(value) && new URL(value).pathname === "/", "must be a bare origin such as http://127.0.0.1:12111")
     .default(DEFAULT_API_URL),
   STRIPE_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters (Stripe's look like whsec_...)").optional(),
   STRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default(".secrets/stripe-webhook-secret"),
   STRIPE_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   STRIPE_EMULATOR_ALLOWED_ORIGINS: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
+  STRIPE_EMULATOR_STATE_FILE: z.string().min(1).optional(),
   STRIPE_EMULATOR_SECRET_KEY: z
     .string()
     .regex(/^sk_test_\w+$/, "must look like sk_test_...")
@@ -62,5 +63,6 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     webhookSecret: resolveWebhookSecret(e.STRIPE_WEBHOOK_SECRET, e.STRIPE_WEBHOOK_SECRET_FILE),
     allowedOrigins: origins,
     secretKey: e.STRIPE_EMULATOR_SECRET_KEY,
+    stateFile: e.STRIPE_EMULATOR_STATE_FILE,
   };
 }

@@ -1,6 +1,8 @@
 // A local emulator of the part of Stripe's v1 API that shopgraph uses (PaymentIntents, refunds, events, webhooks),
 // behaving as Stripe documents it, so the real `stripe` SDK can talk to it offline. State lives in memory.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type Stripe from "stripe";
@@ -39,6 +41,11 @@ export interface StripeEmulatorOptions {
   /** Pauses between webhook attempts (one attempt more than entries). */
   webhookRetryDelaysMs?: number[];
   webhookTimeoutMs?: number;
+  /**
+   * JSON file the state is kept in across restarts (read at creation, rewritten after every change), so a restarted
+   * emulator still knows the PaymentIntents the payments database refers to. Webhook deliveries under way are lost.
+   */
+  stateFile?: string;
 }
 
 interface TestCard {
@@ -81,6 +88,18 @@ interface SavedResponse {
   params: string;
   status: number;
   body: unknown;
+  savedAt: number;
+}
+
+/** Stripe prunes idempotency keys after at least 24 hours; the SDK sends one with every POST, so prune them too. */
+const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 3600 * 1000;
+
+interface PersistedState {
+  paymentIntents: PaymentIntentObject[];
+  charges: ChargeObject[];
+  refunds: RefundObject[];
+  events: EventObject[];
+  idempotency: Array<[string, SavedResponse]>;
 }
 
 export interface StripeEmulator {
@@ -120,6 +139,39 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   let events: EventObject[] = [];
   let eventsById = new Map<string, EventObject>();
   let idempotency = new Map<string, SavedResponse>();
+
+  function load(file: string): void {
+    let state: PersistedState;
+    try {
+      state = JSON.parse(readFileSync(file, "utf8")) as PersistedState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw new Error(`cannot read the Stripe emulator's state file ${file}: ${(error as Error).message}`);
+    }
+    paymentIntents = new Map(state.paymentIntents.map((item) => [item.id, item]));
+    charges = new Map(state.charges.map((item) => [item.id, item]));
+    refunds = new Map(state.refunds.map((item) => [item.id, item]));
+    events = state.events.map((event) => ({ ...event, pending_webhooks: 0 }));
+    eventsById = new Map(events.map((event) => [event.id, event]));
+    idempotency = new Map(state.idempotency);
+  }
+
+  function persist(): void {
+    if (!options.stateFile) return;
+    const state: PersistedState = {
+      paymentIntents: [...paymentIntents.values()],
+      charges: [...charges.values()],
+      refunds: [...refunds.values()],
+      events,
+      idempotency: [...idempotency.entries()],
+    };
+    mkdirSync(path.dirname(options.stateFile), { recursive: true });
+    const temporary = `${options.stateFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(state));
+    renameSync(temporary, options.stateFile); // atomic: a crash leaves the old state or the new one, never half
+  }
+
+  if (options.stateFile) load(options.stateFile);
 
   const deliverer = new WebhookDeliverer({
     url: options.webhookUrl,
@@ -478,8 +530,14 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
           res.status(saved.status).json(saved.body);
           return;
         }
-        const remember = (status: number, body: unknown) =>
-          idempotency.set(scopedKey, { method: req.method, path: req.path, params, status, body: snapshot(body) });
+        const remember = (status: number, body: unknown) => {
+          const now = Date.now();
+          for (const [oldKey, old] of idempotency) {
+            if (old.savedAt > now - IDEMPOTENCY_KEY_LIFETIME_MS) break; // insertion order: the rest are newer
+            idempotency.delete(oldKey);
+          }
+          idempotency.set(scopedKey, { method: req.method, path: req.path, params, status, body: snapshot(body), savedAt: now });
+        };
         try {
           const body = handler(req, auth, ctx);
           remember(200, body);
@@ -495,6 +553,8 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
           return;
         }
         throw error;
+      } finally {
+        if (req.method === "POST") persist();
       }
     };
   }
@@ -741,18 +801,17 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     deliveriesIdle: () => deliverer.idle(),
     succeededCharges: (paymentIntentId) =>
       snapshot([...charges.values()].filter((charge) => charge.payment_intent === paymentIntentId && charge.status === "succeeded")),
-    refundOutOfBand: (params) =>
-      snapshot(
-        createRefund(
-          // The same parameters an API request would carry: form values are strings.
-          Object.fromEntries(
-            Object.entries(params)
-              .filter(([, value]) => value !== undefined)
-              .map(([name, value]) => [name, String(value)]),
-          ),
-          { requestId: null, idempotencyKey: null },
-        ),
-      ),
+    refundOutOfBand: (params) => {
+      // The same parameters an API request would carry: form values are strings.
+      const formParams = Object.fromEntries(
+        Object.entries(params)
+          .filter(([, value]) => value !== undefined)
+          .map(([name, value]) => [name, String(value)]),
+      );
+      const refund = createRefund(formParams, { requestId: null, idempotencyKey: null });
+      persist();
+      return snapshot(refund);
+    },
     events: () => snapshot(events),
     reset: () => {
       paymentIntents = new Map();
@@ -762,6 +821,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
       eventsById = new Map();
       idempotency = new Map();
       deliverer.reset();
+      persist();
     },
   };
   return emulator;

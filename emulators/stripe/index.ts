@@ -1,20 +1,12 @@
-// `tsx emulators/stripe/index.ts`: the Stripe API emulator as its own process (settings in emulatorOptionsFromEnv).
-import { emulatorOptionsFromEnv } from "./config.js";
-import { createStripeEmulator } from "./emulator.js";
+// `npm run stripe-emulator`: the Stripe API emulator as its own process, stopped by SIGINT/SIGTERM.
+import { startStripeEmulatorFromEnv } from "./main.js";
 
-let emulator;
 try {
-  emulator = createStripeEmulator(emulatorOptionsFromEnv());
-  const url = await emulator.listen();
-  console.log(`Stripe API emulator listening at ${url} (STRIPE_API_URL); webhooks to ${process.env.STRIPE_WEBHOOK_URL ?? "(none)"}`);
+  const emulator = await startStripeEmulatorFromEnv();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void emulator.close().then(() => process.exit(0)));
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
-}
-
-const running = emulator;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void running.close().then(() => process.exit(0));
-  });
 }
