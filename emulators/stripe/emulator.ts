@@ -146,7 +146,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
       state = JSON.parse(readFileSync(file, "utf8")) as PersistedState;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw new Error(`cannot read the Stripe emulator's state file ${file}: ${(error as Error).message}`);
+      throw new Error(`cannot read the Stripe emulator's state file ${file}: ${(error as Error).message}`, { cause: error });
     }
     paymentIntents = new Map(state.paymentIntents.map((item) => [item.id, item]));
     charges = new Map(state.charges.map((item) => [item.id, item]));
