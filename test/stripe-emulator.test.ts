@@ -454,6 +454,12 @@ describe("Stripe emulator: webhooks", () => {
     assert.equal(record!.state, "failed");
     assert.equal(record!.attempts.length, 3);
     assert.equal(receiver.received.length, 0);
+    const undelivered = await stripe.events.list({ delivery_success: false });
+    assert.deepEqual(
+      undelivered.data.map((event) => event.id),
+      [record!.eventId],
+    );
+    assert.equal((await stripe.events.list({ delivery_success: true })).data.length, 0);
   });
 
   it("redelivers an event on request (a replay the handler must tolerate)", async () => {

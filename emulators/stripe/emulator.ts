@@ -329,7 +329,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
       // A declined PaymentIntent drops the payment method and waits for another one.
       intent.status = "requires_payment_method";
       intent.payment_method = null;
-      intent.last_payment_error = { ...error, payment_method: undefined } as PaymentIntentObject["last_payment_error"];
+      intent.last_payment_error = { ...error };
       emit("charge.failed", charge, ctx);
       emit("payment_intent.payment_failed", intent, ctx);
       throw new StripeApiError(402, { ...error, payment_intent: snapshot(intent) });
@@ -656,9 +656,18 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
         throw invalidRequest("You may pass either type or types, but not both.", { param: "types" });
       const patterns =
         params.types !== undefined ? stringArray(params.types, "types") : params.type !== undefined ? [String(params.type)] : [];
+      // delivery_success=false: events not (yet) delivered to the endpoint, as Stripe's reconciliation hint.
+      const deliverySuccess = params.delivery_success === undefined ? undefined : parseBoolean(params.delivery_success, "delivery_success");
+      const delivered = new Set(
+        deliverer
+          .list()
+          .filter((record) => record.state === "succeeded")
+          .map((record) => record.eventId),
+      );
       const matching = events
         .filter((event) => patterns.length === 0 || patterns.some((pattern) => typeMatches(pattern, event.type)))
         .filter(createdFilter(params.created))
+        .filter((event) => deliverySuccess === undefined || delivered.has(event.id) === deliverySuccess)
         .reverse(); // newest first, as Stripe lists
       return paginate(matching, params, "/v1/events");
     }),
