@@ -1,0 +1,12 @@
+// `npm run stripe-emulator`: the Stripe API emulator as its own process, stopped by SIGINT/SIGTERM.
+import { startStripeEmulatorFromEnv } from "./main.js";
+
+try {
+  const emulator = await startStripeEmulatorFromEnv();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void emulator.close().then(() => process.exit(0)));
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
