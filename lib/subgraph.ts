@@ -11,6 +11,7 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import { parse } from "graphql";
 import type { Config, SubgraphName } from "./config.js";
+import { SUBGRAPHS } from "./registry.js";
 import { authenticateRequest, loadSigningKeys, type Viewer } from "./auth.js";
 import { TokenRevocations } from "./revocations.js";
 import { EXPECTED_ERROR_CODES } from "./errors.js";
@@ -35,20 +36,24 @@ export interface BaseContext {
 export interface SubgraphOptions<TContext extends BaseContext> {
   name: SubgraphName;
   config: Config;
-  /** Path of the subgraph's SDL file: the contract. */
-  schemaPath: string;
-  /** The generated `Resolvers` map of the subgraph. */
+  /** The generated `Resolvers` map of the subgraph (its SDL file, the contract, is named in supergraph.yaml). */
   resolvers: object;
   /** Adds what the subgraph needs per request (Prisma, DataLoaders) to the verified base. */
   createContext: (base: BaseContext) => TContext | Promise<TContext>;
-  /** Throws when the subgraph cannot serve (its database is down, say). */
-  healthCheck: () => Promise<unknown>;
+  /** The subgraph's database: `/health` asks it for `SELECT 1`, and `stop()` disconnects it last. */
+  prisma: SubgraphDatabase;
   /** Middleware that must run before GraphQL on /graphql (multipart uploads, say). */
   beforeGraphQL?: RequestHandler[];
   /** Extra routes (static files, say). */
   configureApp?: (app: express.Express) => void;
-  /** Closes what the subgraph opened (database pools, queues). */
+  /** Closes what else the subgraph opened (queues, say), before the database. */
   onStop?: () => Promise<void>;
+}
+
+/** What the server needs of a generated Prisma client. */
+export interface SubgraphDatabase {
+  $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>;
+  $disconnect(): Promise<void>;
 }
 
 export interface RunningServer {
@@ -119,7 +124,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
   const serviceSecret = loadServiceSecret(config);
   const revocations = await TokenRevocations.connect(config, logger);
   const schema = buildSubgraphSchema({
-    typeDefs: parse(readFileSync(options.schemaPath, "utf8")),
+    typeDefs: parse(readFileSync(SUBGRAPHS[name].schemaFile, "utf8")),
     resolvers: options.resolvers as GraphQLResolverMap<unknown>,
   });
 
@@ -146,7 +151,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
     "/health",
     asyncHandler(async (_req, res) => {
       try {
-        await options.healthCheck();
+        await options.prisma.$queryRaw`SELECT 1`;
         res.json({ status: "ok", subgraph: name });
       } catch (error) {
         logger.warn({ err: error }, "health check failed");
@@ -196,6 +201,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
     async stop() {
       await apollo.stop();
       await options.onStop?.();
+      await options.prisma.$disconnect();
       await revocations.close();
     },
   };

@@ -361,7 +361,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     }
     intent.status = "canceled";
     intent.canceled_at = nowSeconds();
-    intent.cancellation_reason = (reason ?? null) as PaymentIntentObject["cancellation_reason"];
+    intent.cancellation_reason = reason ?? null;
     emit("payment_intent.canceled", intent, ctx);
     return intent;
   }
@@ -413,7 +413,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
       currency: charge.currency,
       metadata: parseMetadata(params.metadata),
       payment_intent: charge.payment_intent,
-      reason: (reason ?? null) as RefundObject["reason"],
+      reason: reason ?? null,
       status: "succeeded",
     };
     refunds.set(refund.id, refund);
@@ -572,7 +572,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   }
 
   const body = (req: Request): Params => (req.body && typeof req.body === "object" ? (req.body as Params) : {});
-  const query = (req: Request): Params => req.query as Params;
+  const query = (req: Request): Params => req.query;
   const pathId = (req: Request, name: string) => String(req.params[name]);
 
   app.post(
@@ -857,7 +857,7 @@ function optionalString(value: unknown, param: string): string | undefined {
 function stringArray(value: unknown, param: string): string[] {
   const values = Array.isArray(value) ? value : typeof value === "object" && value ? Object.values(value) : [value];
   if (!values.every((item) => typeof item === "string")) throw invalidRequest(`Invalid array: ${param}`, { param });
-  return values as string[];
+  return values;
 }
 
 function parseBoolean(value: unknown, param: string): boolean {
@@ -904,7 +904,7 @@ function parseMetadata(value: unknown): Record<string, string> {
       throw invalidRequest("Metadata values must be strings of up to 500 characters.", { param: `metadata[${key}]` });
     }
   }
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries);
 }
 
 function parsePaymentMethodTypes(value: unknown): string[] {

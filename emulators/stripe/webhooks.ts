@@ -76,7 +76,7 @@ export class WebhookDeliverer {
       record.state = "held";
       return;
     }
-    this.track(this.run(record, 0));
+    this.inBackground(this.run(record, 0));
   }
 
   list(eventId?: string): DeliveryRecord[] {
@@ -124,7 +124,7 @@ export class WebhookDeliverer {
     record.state = "pending";
     const attempt = await this.attempt(record, true);
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) record.state = "succeeded";
-    else if (wasSettled) this.track(this.scheduleRetry(record, 0));
+    else if (wasSettled) this.inBackground(this.scheduleRetry(record, 0));
     return attempt;
   }
 
@@ -150,8 +150,14 @@ export class WebhookDeliverer {
 
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
+    const forget = () => this.inFlight.delete(promise);
+    promise.then(forget, forget);
     return promise;
+  }
+
+  /** A delivery that nobody awaits: attempts record their own failures, so a rejection has nothing to add. */
+  private inBackground(promise: Promise<unknown>): void {
+    this.track(promise).catch(() => undefined);
   }
 
   private async run(record: DeliveryRecord, retryIndex: number): Promise<void> {
@@ -174,7 +180,7 @@ export class WebhookDeliverer {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.records.get(record.eventId) !== record || record.state !== "pending") return;
-      this.track(this.run(record, retryIndex + 1));
+      this.inBackground(this.run(record, retryIndex + 1));
     }, delay);
     timer.unref();
     this.timers.add(timer);

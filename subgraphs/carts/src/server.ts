@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Config } from "../../../lib/config.js";
 import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
@@ -7,17 +6,13 @@ import { createLoaders, type CartsContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createServiceClient } from "../../../lib/serviceClient.js";
 
-export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
-
 export async function createCartsServer(config: Config, prisma = createPrisma("carts", config, PrismaClient)) {
   const services = createServiceClient(config, "carts");
   return createSubgraphServer<CartsContext>({
     name: "carts",
     config,
-    schemaPath: SCHEMA_PATH,
     resolvers,
     createContext: (base) => ({ ...base, prisma, services, loaders: createLoaders(prisma) }),
-    healthCheck: () => prisma.$queryRaw`SELECT 1`,
-    onStop: () => prisma.$disconnect(),
+    prisma,
   });
 }

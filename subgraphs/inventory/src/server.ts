@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Config } from "../../../lib/config.js";
 import { createPrisma } from "../../../lib/database.js";
 import { createLogger } from "../../../lib/logger.js";
@@ -9,8 +8,6 @@ import { createLoaders, type InventoryContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createServiceClient } from "../../../lib/serviceClient.js";
 
-export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
-
 export async function createInventoryServer(
   config: Config,
   prisma = createPrisma("inventory", config, PrismaClient),
@@ -20,13 +17,9 @@ export async function createInventoryServer(
   return createSubgraphServer<InventoryContext>({
     name: "inventory",
     config,
-    schemaPath: SCHEMA_PATH,
     resolvers,
     createContext: (base) => ({ ...base, prisma, availability, services, loaders: createLoaders(prisma) }),
-    healthCheck: () => prisma.$queryRaw`SELECT 1`,
-    onStop: async () => {
-      await availability.close();
-      await prisma.$disconnect();
-    },
+    prisma,
+    onStop: () => availability.close(),
   });
 }

@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Config } from "../../../lib/config.js";
 import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
@@ -11,8 +10,6 @@ import { LocalDiskStorage, type FileStorage } from "./storage.js";
 import { resolvers } from "./resolvers/index.js";
 import { createLifecyclePublisher, type ProductLifecyclePublisher } from "./lifecycle.js";
 import { createLogger } from "../../../lib/logger.js";
-
-export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
 
 export interface ProductsServerOptions {
   prisma?: PrismaClient;
@@ -38,7 +35,6 @@ export async function createProductsServer(config: Config, options: ProductsServ
   return createSubgraphServer<ProductsContext>({
     name: "products",
     config,
-    schemaPath: SCHEMA_PATH,
     resolvers,
     createContext: (base) => ({
       ...base,
@@ -56,10 +52,7 @@ export async function createProductsServer(config: Config, options: ProductsServ
     configureApp: (app) => {
       app.use("/assets", express.static(localStorage.root, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
     },
-    healthCheck: () => prisma.$queryRaw`SELECT 1`,
-    onStop: async () => {
-      await lifecycle.close();
-      await prisma.$disconnect();
-    },
+    prisma,
+    onStop: () => lifecycle.close(),
   });
 }

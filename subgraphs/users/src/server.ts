@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Config } from "../../../lib/config.js";
 import { loadSigningKeys, signToken } from "../../../lib/auth.js";
 import { createPrisma } from "../../../lib/database.js";
@@ -7,15 +6,12 @@ import { PrismaClient } from "../../../prisma/users/__generated__/client.js";
 import { createLoaders, type UsersContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 
-export const SCHEMA_PATH = path.join(import.meta.dirname, "..", "schema.graphql");
-
 export async function createUsersServer(config: Config, prisma = createPrisma("users", config, PrismaClient)) {
   const { privateKey } = await loadSigningKeys(config);
   if (!privateKey) throw new Error("JWT_PRIVATE_KEY is required by the users subgraph, which signs tokens");
   return createSubgraphServer<UsersContext>({
     name: "users",
     config,
-    schemaPath: SCHEMA_PATH,
     resolvers,
     createContext: (base) => ({
       ...base,
@@ -24,7 +20,6 @@ export async function createUsersServer(config: Config, prisma = createPrisma("u
       issueToken: (subject) => signToken(subject, privateKey, config.jwt),
       sessionTtlSeconds: config.jwt.refreshTokenTtlSeconds,
     }),
-    healthCheck: () => prisma.$queryRaw`SELECT 1`,
-    onStop: () => prisma.$disconnect(),
+    prisma,
   });
 }
