@@ -1,6 +1,6 @@
 // BullMQ queues shared between processes: their names, job payloads and results, and the
 // project's defaults for producers and workers. Payloads carry ids and numbers, never personal data.
-import { Queue, QueueEvents, type ConnectionOptions, type DefaultJobOptions, type WorkerOptions } from "bullmq";
+import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type DefaultJobOptions, type WorkerOptions } from "bullmq";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -131,6 +131,49 @@ export function createQueue<N extends QueueName>(name: N, config: Config, log: L
 /** Options for a `Worker` of one of the project's queues. */
 export function workerOptions(config: Config, overrides: Partial<Omit<WorkerOptions, "connection" | "prefix">> = {}): WorkerOptions {
   return { connection: workerConnection(config), prefix: config.redis.prefix, ...overrides };
+}
+
+/** A payload an event consumer cannot read: it stays unreadable, so its job fails once, without retries. */
+export class InvalidEventError extends Error {}
+
+type EventQueue = { [N in QueueName]: QueueTypes[N]["result"] extends void ? N : never }[QueueName];
+
+/**
+ * Starts a worker for one of the versioned event queues (availability, product lifecycle): each
+ * payload is read with `parse` (which throws InvalidEventError for a malformed one) and applied with
+ * `apply`, which answers whether it changed anything (consumers ignore events that are not newer,
+ * so duplicates and retries are harmless). Worker errors and failed jobs are logged.
+ */
+export async function startEventWorker<N extends EventQueue>(options: {
+  queue: N;
+  config: Config;
+  log: Logger;
+  parse: (data: unknown) => QueueTypes[N]["data"];
+  apply: (event: QueueTypes[N]["data"]) => Promise<boolean>;
+  concurrency?: number;
+}): Promise<Worker<QueueTypes[N]["data"], void, QueueTypes[N]["name"]>> {
+  const { queue, config, log } = options;
+  const worker = new Worker<QueueTypes[N]["data"], void, QueueTypes[N]["name"]>(
+    queue,
+    async (job) => {
+      let event: QueueTypes[N]["data"];
+      try {
+        event = options.parse(job.data);
+      } catch (error) {
+        if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+      const changed = await options.apply(event);
+      log.debug({ queue, jobId: job.id, event, changed }, changed ? "event applied" : "event superseded");
+    },
+    // Jobs carry the producer's retry and retention options (DEFAULT_JOB_OPTIONS).
+    workerOptions(config, { concurrency: options.concurrency ?? 16 }),
+  );
+  worker.on("error", (err) => log.error({ err, queue }, "event worker error"));
+  worker.on("failed", (job, err) => log.warn({ err, queue, jobId: job?.id, attempts: job?.attemptsMade }, "event job failed"));
+  await worker.waitUntilReady();
+  log.info({ queue, prefix: config.redis.prefix }, "event worker started");
+  return worker;
 }
 
 /** Listens to a queue's events (completed, failed), e.g. for `job.waitUntilFinished`. */

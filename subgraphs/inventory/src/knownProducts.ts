@@ -4,12 +4,10 @@
 import { z } from "zod";
 import { AppError } from "../../../lib/errors.js";
 import { productStatuses } from "../../../lib/productStatus.js";
-import type { ProductLifecycleJobData } from "../../../lib/queues.js";
+import { InvalidEventError, type ProductLifecycleJobData } from "../../../lib/queues.js";
 import { uuid } from "../../../lib/validation.js";
 import type { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import type { InventoryContext } from "./context.js";
-
-export class InvalidLifecycleEvent extends Error {}
 
 const eventSchema = z.object({
   productId: uuid(),
@@ -19,7 +17,7 @@ const eventSchema = z.object({
 
 export function parseLifecycleEvent(data: unknown): ProductLifecycleJobData {
   const parsed = eventSchema.safeParse(data);
-  if (!parsed.success) throw new InvalidLifecycleEvent(`Invalid product lifecycle event: ${parsed.error.message}`);
+  if (!parsed.success) throw new InvalidEventError(`Invalid product lifecycle event: ${parsed.error.message}`);
   return parsed.data;
 }
 

@@ -1,14 +1,13 @@
 // The stock worker: its own process, consuming the `stock` queue (reserve, release, commit).
 // Retried or duplicated jobs are safe: each change is keyed in the ledger and applied once.
-import { UnrecoverableError, Worker } from "bullmq";
+import { Worker } from "bullmq";
 import { loadConfigOrExit } from "../../../lib/config.js";
 import { onShutdown } from "../../../lib/http.js";
 import { createLogger } from "../../../lib/logger.js";
 import {
   QUEUE_NAMES,
+  startEventWorker,
   workerOptions,
-  type ProductLifecycleJobData,
-  type ProductLifecycleJobName,
   type StockJobData,
   type StockJobName,
   type StockJobResult,
@@ -17,7 +16,7 @@ import { createAvailabilityPublisher, publishAllLevels } from "./availability.js
 import { createPrisma } from "../../../lib/database.js";
 import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { processStockJob } from "./stock-jobs.js";
-import { InvalidLifecycleEvent, applyLifecycleEvent, parseLifecycleEvent } from "./knownProducts.js";
+import { applyLifecycleEvent, parseLifecycleEvent } from "./knownProducts.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("inventory-worker", config.logLevel);
@@ -36,25 +35,13 @@ await worker.waitUntilReady();
 log.info({ queue: QUEUE_NAMES.stock, prefix: config.redis.prefix }, "stock worker started");
 
 // Product lifecycle events from the products subgraph: which products exist (KnownProduct).
-const lifecycleWorker = new Worker<ProductLifecycleJobData, void, ProductLifecycleJobName>(
-  QUEUE_NAMES.productLifecycle,
-  async (job) => {
-    let event: ProductLifecycleJobData;
-    try {
-      event = parseLifecycleEvent(job.data);
-    } catch (error) {
-      // A malformed payload stays malformed: fail it once, keep it for inspection, no retries.
-      if (error instanceof InvalidLifecycleEvent) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-    const changed = await applyLifecycleEvent(prisma, event);
-    log.debug({ jobId: job.id, ...event, changed }, changed ? "known product updated" : "product lifecycle event superseded");
-  },
-  workerOptions(config, { concurrency: 16 }),
-);
-lifecycleWorker.on("error", (err) => log.error({ err }, "product lifecycle worker error"));
-lifecycleWorker.on("failed", (job, err) => log.warn({ err, jobId: job?.id, attempts: job?.attemptsMade }, "product lifecycle job failed"));
-await lifecycleWorker.waitUntilReady();
+const lifecycleWorker = await startEventWorker({
+  queue: QUEUE_NAMES.productLifecycle,
+  config,
+  log,
+  parse: parseLifecycleEvent,
+  apply: (event) => applyLifecycleEvent(prisma, event),
+});
 // Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
 publishAllLevels(prisma, availability)
   .then((count) => log.info({ count }, "published every stock level"))

@@ -1,7 +1,7 @@
 // The products subgraph's read model of stock: how many units inventory can sell per product,
 // as last reported on the `stock-availability` queue. Only the `inStock` filter reads it.
 import { z } from "zod";
-import type { StockAvailabilityJobData } from "../../../lib/queues.js";
+import { InvalidEventError, type StockAvailabilityJobData } from "../../../lib/queues.js";
 import { uuid } from "../../../lib/validation.js";
 import type { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 
@@ -12,11 +12,9 @@ const availabilitySchema = z.object({
 });
 
 /** Why an event cannot be applied however often it is retried. */
-export class InvalidAvailabilityEvent extends Error {}
-
 export function parseAvailabilityEvent(data: unknown): StockAvailabilityJobData {
   const parsed = availabilitySchema.safeParse(data);
-  if (!parsed.success) throw new InvalidAvailabilityEvent(`invalid stock-availability payload: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new InvalidEventError(`invalid stock-availability payload: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
 
