@@ -5,17 +5,35 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { prismaAdapter } from "../lib/database.js";
 import { PrismaClient } from "../prisma/products/__generated__/client.js";
-import { config, createAdmin, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import {
+  AdminProductDetailsDocument,
+  ArchiveProductDocument,
+  CategoryTreeDocument,
+  CreateCategoryDocument,
+  CreateProductDocument,
+  DeleteCategoryDocument,
+  DeleteProductDocument,
+  UpdateCategoryDocument,
+  UpdateProductDocument,
+  type CreateProductInput,
+} from "../sdk/__generated__/graphql.js";
+import {
+  config,
+  createAdmin,
+  expectError,
+  expectErrorResult,
+  gql,
+  gqlOk,
+  registerCustomer,
+  request,
+  requestOk,
+  type Account,
+  type GraphQLResult,
+  type RequestOptions,
+} from "./support/client.js";
 
-const PRODUCT_FIELDS = `id name slug description status price { amount currency } category { id slug } createdAt updatedAt`;
-const CREATE_PRODUCT = `mutation($input: CreateProductInput!) { createProduct(input: $input) { ${PRODUCT_FIELDS} } }`;
-const UPDATE_PRODUCT = `mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { ${PRODUCT_FIELDS} } }`;
-const ARCHIVE_PRODUCT = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
-const DELETE_PRODUCT = `mutation($id: ID!) { deleteProduct(id: $id) { __typename ... on ProductDeleted { id } ... on ErrorResult { message code } ... on ProductPublishedError { productId } } }`;
-const CREATE_CATEGORY = `mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id name slug parent { id } } }`;
-const UPDATE_CATEGORY = `mutation($id: ID!, $input: UpdateCategoryInput!) { updateCategory(id: $id, input: $input) { id name slug parent { id } } }`;
-const DELETE_CATEGORY = `mutation($id: ID!) { deleteCategory(id: $id) { __typename ... on CategoryDeleted { id } ... on ErrorResult { message code } ... on CategoryNotEmptyError { products subcategories } } }`;
-const PRODUCT = `query($id: ID, $slug: String) { product(id: $id, slug: $slug) { ${PRODUCT_FIELDS} } }`;
+// Kept as strings: the images query (several renditions through aliases, and a hostile width) and the
+// category lookups, whose selections are this file's own.
 const PRODUCT_IMAGES = `
   query($id: ID!) {
     product(id: $id) { images { id alt width height small: url(width: 150) medium: url(width: 300) exact: url(width: 800) huge: url(width: 5000) largest: url } }
@@ -29,12 +47,15 @@ const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.produc
 const asAdmin = () => ({ token: admin.token });
 
 async function createCategory(name: string, parentId?: string | null) {
-  return (await gqlOk(CREATE_CATEGORY, { input: { name: `${name} ${tag}`, parentId } }, asAdmin())).createCategory;
+  return (await requestOk(CreateCategoryDocument, { input: { name: `${name} ${tag}`, parentId } }, asAdmin())).createCategory;
 }
 
-async function createProduct(input: Record<string, unknown>) {
-  return (await gqlOk(CREATE_PRODUCT, { input: { priceAmount: 1000, ...input } }, asAdmin())).createProduct;
+async function createProduct(input: Omit<CreateProductInput, "priceAmount"> & { priceAmount?: number }) {
+  return (await requestOk(CreateProductDocument, { input: { priceAmount: 1000, ...input } }, asAdmin())).createProduct;
 }
+
+const productAs = async (variables: { id?: string; slug?: string }, options?: RequestOptions) =>
+  (await requestOk(AdminProductDetailsDocument, variables, options)).product;
 
 before(async () => {
   admin = await createAdmin();
@@ -46,20 +67,20 @@ describe("catalog administration", () => {
   it("is refused to customers (FORBIDDEN) and anonymous callers (UNAUTHENTICATED)", async () => {
     const category = await createCategory("Guarded");
     const product = await createProduct({ name: `Guarded ${tag}`, categoryId: category.id });
-    const attempts: [string, Record<string, unknown>][] = [
-      [CREATE_PRODUCT, { input: { name: `Sneaky ${tag}`, priceAmount: 1 } }],
-      [UPDATE_PRODUCT, { id: product.id, input: { name: "Renamed" } }],
-      [ARCHIVE_PRODUCT, { id: product.id }],
-      [DELETE_PRODUCT, { id: product.id }],
-      [CREATE_CATEGORY, { input: { name: `Sneaky ${tag}` } }],
-      [UPDATE_CATEGORY, { id: category.id, input: { name: "Renamed" } }],
-      [DELETE_CATEGORY, { id: category.id }],
+    const attempts: ((options: RequestOptions) => Promise<GraphQLResult<unknown>>)[] = [
+      (options) => request(CreateProductDocument, { input: { name: `Sneaky ${tag}`, priceAmount: 1 } }, options),
+      (options) => request(UpdateProductDocument, { id: product.id, input: { name: "Renamed" } }, options),
+      (options) => request(ArchiveProductDocument, { id: product.id }, options),
+      (options) => request(DeleteProductDocument, { id: product.id }, options),
+      (options) => request(CreateCategoryDocument, { input: { name: `Sneaky ${tag}` } }, options),
+      (options) => request(UpdateCategoryDocument, { id: category.id, input: { name: "Renamed" } }, options),
+      (options) => request(DeleteCategoryDocument, { id: category.id }, options),
     ];
-    for (const [mutation, variables] of attempts) {
-      expectError(await gql(mutation, variables, { token: customer.token }), "FORBIDDEN");
-      expectError(await gql(mutation, variables), "UNAUTHENTICATED");
+    for (const attempt of attempts) {
+      expectError(await attempt({ token: customer.token }), "FORBIDDEN");
+      expectError(await attempt({}), "UNAUTHENTICATED");
     }
-    const unchanged = (await gqlOk(PRODUCT, { id: product.id }, asAdmin())).product;
+    const unchanged = await productAs({ id: product.id }, asAdmin());
     assert.deepEqual(unchanged, product);
     assert.equal(
       (await prisma.product.count({ where: { name: `Sneaky ${tag}` } })) +
@@ -86,15 +107,16 @@ describe("catalog administration", () => {
     assert.equal(second.slug, `creme-brulee-set-${tag}-2`);
     assert.equal(third.slug, `creme-brulee-set-${tag}-3`);
 
-    const renamed = (await gqlOk(UPDATE_PRODUCT, { id: first.id, input: { name: `Dessert Torch ${tag}` } }, asAdmin())).updateProduct;
+    const renamed = (await requestOk(UpdateProductDocument, { id: first.id, input: { name: `Dessert Torch ${tag}` } }, asAdmin()))
+      .updateProduct;
     assert.equal(renamed.name, `Dessert Torch ${tag}`);
     assert.equal(renamed.slug, first.slug);
     assert.ok(Date.parse(renamed.updatedAt) >= Date.parse(first.updatedAt));
-    assert.equal((await gqlOk(PRODUCT, { slug: first.slug })).product.id, first.id);
-    expectError(await gql(PRODUCT, { id: first.id, slug: first.slug }), "BAD_USER_INPUT");
-    expectError(await gql(PRODUCT, {}), "BAD_USER_INPUT");
-    assert.equal((await gqlOk(PRODUCT, { slug: `no-such-slug-${tag}` })).product, null);
-    assert.equal((await gqlOk(PRODUCT, { id: "not-a-uuid" })).product, null);
+    assert.equal((await productAs({ slug: first.slug }))?.id, first.id);
+    expectError(await request(AdminProductDetailsDocument, { id: first.id, slug: first.slug }), "BAD_USER_INPUT");
+    expectError(await request(AdminProductDetailsDocument, {}), "BAD_USER_INPUT");
+    assert.equal(await productAs({ slug: `no-such-slug-${tag}` }), null);
+    assert.equal(await productAs({ id: "not-a-uuid" }), null);
   });
 
   it("updates only the fields given", async () => {
@@ -106,20 +128,21 @@ describe("catalog administration", () => {
       currency: "GBP",
       categoryId: category.id,
     });
-    const updated = (await gqlOk(UPDATE_PRODUCT, { id: product.id, input: { priceAmount: 3900, status: "ACTIVE" } }, asAdmin()))
+    const updated = (await requestOk(UpdateProductDocument, { id: product.id, input: { priceAmount: 3900, status: "ACTIVE" } }, asAdmin()))
       .updateProduct;
     assert.deepEqual(updated.price, { amount: 3900, currency: "GBP" });
     assert.equal(updated.status, "ACTIVE");
     assert.equal(updated.description, "Cast iron.");
-    assert.equal(updated.category.id, category.id);
-    const uncategorised = (await gqlOk(UPDATE_PRODUCT, { id: product.id, input: { categoryId: null } }, asAdmin())).updateProduct;
+    assert.equal(updated.category?.id, category.id);
+    const uncategorised = (await requestOk(UpdateProductDocument, { id: product.id, input: { categoryId: null } }, asAdmin()))
+      .updateProduct;
     assert.equal(uncategorised.category, null);
     assert.equal(uncategorised.name, product.name);
   });
 
   it("rejects invalid input naming the field, and changes nothing", async () => {
     const category = await createCategory("Validation");
-    const cases: [Record<string, unknown>, string][] = [
+    const cases: [Partial<CreateProductInput>, string][] = [
       [{ name: "   " }, "input.name"],
       [{ name: "x".repeat(201) }, "input.name"],
       [{ priceAmount: -1 }, "input.priceAmount"],
@@ -131,36 +154,36 @@ describe("catalog administration", () => {
     ];
     for (const [change, field] of cases) {
       const input = { name: `Invalid ${tag}`, priceAmount: 100, categoryId: category.id, ...change };
-      expectError(await gql(CREATE_PRODUCT, { input }, asAdmin()), "BAD_USER_INPUT", field);
+      expectError(await request(CreateProductDocument, { input }, asAdmin()), "BAD_USER_INPUT", field);
     }
     assert.equal(await prisma.product.count({ where: { name: { startsWith: `Invalid ${tag}` } } }), 0);
     // The largest price is accepted.
     assert.equal((await createProduct({ name: `Yacht ${tag}`, priceAmount: 100_000_000 })).price.amount, 100_000_000);
 
     const product = await createProduct({ name: `Valid ${tag}`, priceAmount: 100 });
-    expectError(await gql(UPDATE_PRODUCT, { id: product.id, input: { priceAmount: 1.5 } }, asAdmin()), "BAD_USER_INPUT");
-    expectError(await gql(UPDATE_PRODUCT, { id: product.id, input: { name: "" } }, asAdmin()), "BAD_USER_INPUT", "input.name");
+    expectError(await request(UpdateProductDocument, { id: product.id, input: { priceAmount: 1.5 } }, asAdmin()), "BAD_USER_INPUT");
+    expectError(await request(UpdateProductDocument, { id: product.id, input: { name: "" } }, asAdmin()), "BAD_USER_INPUT", "input.name");
     expectError(
-      await gql(UPDATE_PRODUCT, { id: product.id, input: { categoryId: randomUUID() } }, asAdmin()),
+      await request(UpdateProductDocument, { id: product.id, input: { categoryId: randomUUID() } }, asAdmin()),
       "BAD_USER_INPUT",
       "input.categoryId",
     );
-    assert.deepEqual((await gqlOk(PRODUCT, { id: product.id }, asAdmin())).product, product);
+    assert.deepEqual(await productAs({ id: product.id }, asAdmin()), product);
 
-    for (const mutation of [ARCHIVE_PRODUCT, DELETE_PRODUCT]) {
-      expectError(await gql(mutation, { id: randomUUID() }, asAdmin()), "NOT_FOUND");
-      expectError(await gql(mutation, { id: "nope" }, asAdmin()), "NOT_FOUND");
+    for (const id of [randomUUID(), "nope"]) {
+      expectError(await request(ArchiveProductDocument, { id }, asAdmin()), "NOT_FOUND");
+      expectError(await request(DeleteProductDocument, { id }, asAdmin()), "NOT_FOUND");
     }
-    expectError(await gql(UPDATE_PRODUCT, { id: randomUUID(), input: { name: "Ghost" } }, asAdmin()), "NOT_FOUND");
+    expectError(await request(UpdateProductDocument, { id: randomUUID(), input: { name: "Ghost" } }, asAdmin()), "NOT_FOUND");
   });
 
   it("archives a product: hidden from customers, kept for administrators", async () => {
     const product = await createProduct({ name: `Retired Kettle ${tag}`, status: "ACTIVE" });
-    assert.equal((await gqlOk(PRODUCT, { id: product.id }, { token: customer.token })).product.id, product.id);
-    assert.equal((await gqlOk(ARCHIVE_PRODUCT, { id: product.id }, asAdmin())).archiveProduct.status, "ARCHIVED");
-    assert.equal((await gqlOk(PRODUCT, { id: product.id }, { token: customer.token })).product, null);
-    assert.equal((await gqlOk(PRODUCT, { slug: product.slug })).product, null);
-    assert.equal((await gqlOk(PRODUCT, { id: product.id }, asAdmin())).product.status, "ARCHIVED");
+    assert.equal((await productAs({ id: product.id }, { token: customer.token }))?.id, product.id);
+    assert.equal((await requestOk(ArchiveProductDocument, { id: product.id }, asAdmin())).archiveProduct.status, "ARCHIVED");
+    assert.equal(await productAs({ id: product.id }, { token: customer.token }), null);
+    assert.equal(await productAs({ slug: product.slug }), null);
+    assert.equal((await productAs({ id: product.id }, asAdmin()))?.status, "ARCHIVED");
   });
 });
 
@@ -195,13 +218,13 @@ describe("images", () => {
       "width",
     );
 
-    assert.deepEqual((await gqlOk(DELETE_PRODUCT, { id: product.id }, asAdmin())).deleteProduct, {
+    assert.deepEqual((await requestOk(DeleteProductDocument, { id: product.id }, asAdmin())).deleteProduct, {
       __typename: "ProductDeleted",
       id: product.id,
     });
-    assert.equal((await gqlOk(PRODUCT, { id: product.id }, asAdmin())).product, null);
+    assert.equal(await productAs({ id: product.id }, asAdmin()), null);
     assert.equal(await prisma.productImage.count({ where: { productId: product.id } }), 0);
-    expectError(await gql(DELETE_PRODUCT, { id: product.id }, asAdmin()), "NOT_FOUND");
+    expectError(await request(DeleteProductDocument, { id: product.id }, asAdmin()), "NOT_FOUND");
   });
 });
 
@@ -212,18 +235,18 @@ describe("category tree", () => {
     const right = await createCategory("Tree Right", root.id);
     const leaf = await createCategory("Tree Leaf", left.id);
     assert.equal(root.slug, `tree-root-${tag}`);
-    assert.equal(leaf.parent.id, left.id);
+    assert.equal(leaf.parent?.id, left.id);
 
     // Two levels from the roots; a third nested list of children would be refused by cost (50 x 25 x 25).
-    const tree = await gqlOk(`{ categories { id children { id name } } }`);
-    const listed = tree.categories.find((c: { id: string }) => c.id === root.id);
+    const tree = await requestOk(CategoryTreeDocument);
+    const listed = tree.categories.find((c) => c.id === root.id);
     assert.deepEqual(
-      listed.children.map((c: { id: string }) => c.id),
+      listed?.children.map((c) => c.id),
       [left.id, right.id],
     );
     const below = await gqlOk(`query($id: ID) { category(id: $id) { children { id parent { id } } } }`, { id: left.id });
     assert.deepEqual(below.category.children, [{ id: leaf.id, parent: { id: left.id } }]);
-    assert.ok(!tree.categories.some((c: { id: string }) => c.id === leaf.id), "only roots at the top");
+    assert.ok(!tree.categories.some((c) => c.id === leaf.id), "only roots at the top");
 
     const bySlug = await gqlOk(`query($slug: String) { category(slug: $slug) { id parent { slug } } }`, { slug: leaf.slug });
     assert.deepEqual(bySlug.category, { id: leaf.id, parent: { slug: left.slug } });
@@ -271,27 +294,31 @@ describe("category tree", () => {
     const top = await createCategory("Move Top");
     const middle = await createCategory("Move Middle", top.id);
     const bottom = await createCategory("Move Bottom", middle.id);
-    expectError(await gql(UPDATE_CATEGORY, { id: top.id, input: { parentId: bottom.id } }, asAdmin()), "BAD_USER_INPUT", "input.parentId");
     expectError(
-      await gql(UPDATE_CATEGORY, { id: middle.id, input: { parentId: middle.id } }, asAdmin()),
+      await request(UpdateCategoryDocument, { id: top.id, input: { parentId: bottom.id } }, asAdmin()),
       "BAD_USER_INPUT",
       "input.parentId",
     );
     expectError(
-      await gql(UPDATE_CATEGORY, { id: middle.id, input: { parentId: randomUUID() } }, asAdmin()),
+      await request(UpdateCategoryDocument, { id: middle.id, input: { parentId: middle.id } }, asAdmin()),
       "BAD_USER_INPUT",
       "input.parentId",
     );
-    expectError(await gql(UPDATE_CATEGORY, { id: randomUUID(), input: { name: "Ghost" } }, asAdmin()), "NOT_FOUND");
+    expectError(
+      await request(UpdateCategoryDocument, { id: middle.id, input: { parentId: randomUUID() } }, asAdmin()),
+      "BAD_USER_INPUT",
+      "input.parentId",
+    );
+    expectError(await request(UpdateCategoryDocument, { id: randomUUID(), input: { name: "Ghost" } }, asAdmin()), "NOT_FOUND");
 
-    const moved = (await gqlOk(UPDATE_CATEGORY, { id: bottom.id, input: { parentId: top.id, name: `Moved ${tag}` } }, asAdmin()))
+    const moved = (await requestOk(UpdateCategoryDocument, { id: bottom.id, input: { parentId: top.id, name: `Moved ${tag}` } }, asAdmin()))
       .updateCategory;
     assert.deepEqual(moved, { id: bottom.id, name: `Moved ${tag}`, slug: bottom.slug, parent: { id: top.id } });
-    const root = (await gqlOk(UPDATE_CATEGORY, { id: middle.id, input: { parentId: null } }, asAdmin())).updateCategory;
+    const root = (await requestOk(UpdateCategoryDocument, { id: middle.id, input: { parentId: null } }, asAdmin())).updateCategory;
     assert.equal(root.parent, null);
     // Now that middle is a root, top can go below it.
     assert.equal(
-      (await gqlOk(UPDATE_CATEGORY, { id: top.id, input: { parentId: middle.id } }, asAdmin())).updateCategory.parent.id,
+      (await requestOk(UpdateCategoryDocument, { id: top.id, input: { parentId: middle.id } }, asAdmin())).updateCategory.parent?.id,
       middle.id,
     );
   });
@@ -301,35 +328,35 @@ describe("category tree", () => {
     const child = await createCategory("Doomed Child", parent.id);
     const product = await createProduct({ name: `Doomed Product ${tag}`, categoryId: child.id });
     const childRefusal = expectErrorResult(
-      await gql(DELETE_CATEGORY, { id: child.id }, asAdmin()),
+      await request(DeleteCategoryDocument, { id: child.id }, asAdmin()),
       "deleteCategory",
       "CategoryNotEmptyError",
       "CATEGORY_NOT_EMPTY",
     );
     assert.deepEqual([childRefusal.products, childRefusal.subcategories], [1, 0]);
     const parentRefusal = expectErrorResult(
-      await gql(DELETE_CATEGORY, { id: parent.id }, asAdmin()),
+      await request(DeleteCategoryDocument, { id: parent.id }, asAdmin()),
       "deleteCategory",
       "CategoryNotEmptyError",
       "CATEGORY_NOT_EMPTY",
     );
     assert.deepEqual([parentRefusal.products, parentRefusal.subcategories], [0, 1]);
 
-    await gqlOk(UPDATE_PRODUCT, { id: product.id, input: { categoryId: null } }, asAdmin());
-    assert.deepEqual((await gqlOk(DELETE_CATEGORY, { id: child.id }, asAdmin())).deleteCategory, {
+    await requestOk(UpdateProductDocument, { id: product.id, input: { categoryId: null } }, asAdmin());
+    assert.deepEqual((await requestOk(DeleteCategoryDocument, { id: child.id }, asAdmin())).deleteCategory, {
       __typename: "CategoryDeleted",
       id: child.id,
     });
-    assert.deepEqual((await gqlOk(DELETE_CATEGORY, { id: parent.id }, asAdmin())).deleteCategory, {
+    assert.deepEqual((await requestOk(DeleteCategoryDocument, { id: parent.id }, asAdmin())).deleteCategory, {
       __typename: "CategoryDeleted",
       id: parent.id,
     });
-    expectError(await gql(DELETE_CATEGORY, { id: parent.id }, asAdmin()), "NOT_FOUND");
+    expectError(await request(DeleteCategoryDocument, { id: parent.id }, asAdmin()), "NOT_FOUND");
     expectError(
-      await gql(CREATE_CATEGORY, { input: { name: `Orphan ${tag}`, parentId: parent.id } }, asAdmin()),
+      await request(CreateCategoryDocument, { input: { name: `Orphan ${tag}`, parentId: parent.id } }, asAdmin()),
       "BAD_USER_INPUT",
       "input.parentId",
     );
-    expectError(await gql(CREATE_CATEGORY, { input: { name: "" } }, asAdmin()), "BAD_USER_INPUT", "input.name");
+    expectError(await request(CreateCategoryDocument, { input: { name: "" } }, asAdmin()), "BAD_USER_INPUT", "input.name");
   });
 });

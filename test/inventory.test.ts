@@ -12,6 +12,7 @@ import {
   AdminLowStockDocument,
   AdminProductStockDocument,
   AdminStockMovementsDocument,
+  CreateProductDocument,
   ProductAvailabilityDocument,
   SetLowStockThresholdDocument,
   SetStockDocument,
@@ -20,7 +21,7 @@ import {
   type SetStockMutation,
   type StockMovementReason,
 } from "../sdk/__generated__/graphql.js";
-import { config, createAdmin, expectError, gqlOk, registerCustomer, request, requestOk, type Account } from "./support/client.js";
+import { config, createAdmin, expectError, registerCustomer, request, requestOk, type Account } from "./support/client.js";
 
 type Movement = NonNullable<AdminStockMovementsQuery["product"]>["stockMovements"][number];
 type StockOutcome = AdjustStockMutation["adjustStock"] | SetStockMutation["setStock"];
@@ -39,12 +40,12 @@ const deps = { prisma, availability: silentAvailabilityPublisher, log: createLog
 
 /** A real product (the router resolves Product.inventory through the products subgraph). */
 async function createProduct(name = "Stocked thing"): Promise<string> {
-  const data = await gqlOk(
-    `mutation CreateProduct($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+  const data = await requestOk(
+    CreateProductDocument,
     { input: { name: `${name} ${randomUUID().slice(0, 8)}`, priceAmount: 1999, currency: "EUR", status: "ACTIVE" } },
     { token: admin.token },
   );
-  return data.createProduct.id as string;
+  return data.createProduct.id;
 }
 
 const adjust = (productId: string, delta: number, reason: StockMovementReason = "ADJUSTMENT", token = admin.token) =>

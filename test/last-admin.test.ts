@@ -12,7 +12,8 @@ import { dropDatabases, ensureDatabases } from "../scripts/lib/stack.js";
 import { PrismaClient as UsersPrisma } from "../prisma/users/__generated__/client.js";
 import { createUsersServer } from "../subgraphs/users/src/server.js";
 import { makeAdmin } from "../subgraphs/users/src/users.js";
-import { config as runConfig, expectErrorResult, gql, gqlOk, serviceHeaders, uniqueEmail, type Account } from "./support/client.js";
+import { DeleteAccountDocument, DeleteUserDocument, LoginDocument, MeDocument, SetUserRoleDocument } from "../sdk/__generated__/graphql.js";
+import { config as runConfig, expectErrorResult, request, requestOk, serviceHeaders, uniqueEmail, type Account } from "./support/client.js";
 
 const config: Config = {
   ...runConfig,
@@ -25,11 +26,6 @@ const config: Config = {
     }),
   ) as Config["subgraphs"],
 };
-
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on AuthPayload { token refreshToken } ... on ErrorResult { message code } } }`;
-const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { __typename ... on User { id role } ... on ErrorResult { message code } } }`;
-const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
-const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
 
 let prisma: NonNullable<Parameters<typeof createUsersServer>[1]>;
 let server: RunningServer;
@@ -53,7 +49,8 @@ after(async () => {
 async function admin(): Promise<Account> {
   const email = uniqueEmail("admin");
   const { user, generatedPassword } = await makeAdmin(prisma, email);
-  const { login } = await gqlOk(LOGIN, { email, password: generatedPassword }, { url, headers: serviceHeaders() });
+  const { login } = await requestOk(LoginDocument, { email, password: generatedPassword! }, { url, headers: serviceHeaders() });
+  assert.equal(login.__typename, "AuthPayload", JSON.stringify(login));
   return { id: user.id, email, password: generatedPassword!, token: login.token, refreshToken: login.refreshToken };
 }
 
@@ -63,26 +60,26 @@ describe("the last administrator", () => {
   it("cannot demote or delete themself, by deleteUser or deleteAccount", async () => {
     const only = await admin();
     expectErrorResult(
-      await gql(SET_ROLE, { userId: only.id, role: "CUSTOMER" }, { url, headers: serviceHeaders(), token: only.token }),
+      await request(SetUserRoleDocument, { userId: only.id, role: "CUSTOMER" }, { url, headers: serviceHeaders(), token: only.token }),
       "setUserRole",
       "LastAdminError",
       "LAST_ADMIN",
     );
     expectErrorResult(
-      await gql(DELETE_USER, { id: only.id }, { url, headers: serviceHeaders(), token: only.token }),
+      await request(DeleteUserDocument, { id: only.id }, { url, headers: serviceHeaders(), token: only.token }),
       "deleteUser",
       "LastAdminError",
       "LAST_ADMIN",
     );
     expectErrorResult(
-      await gql(DELETE_ACCOUNT, { password: only.password }, { url, headers: serviceHeaders(), token: only.token }),
+      await request(DeleteAccountDocument, { password: only.password }, { url, headers: serviceHeaders(), token: only.token }),
       "deleteAccount",
       "LastAdminError",
       "LAST_ADMIN",
     );
     assert.equal(await adminCount(), 1);
     // Nothing ended: the session still works.
-    assert.equal((await gqlOk(`{ me { id role } }`, {}, { url, headers: serviceHeaders(), token: only.token })).me.role, "ADMIN");
+    assert.equal((await requestOk(MeDocument, {}, { url, headers: serviceHeaders(), token: only.token })).me?.role, "ADMIN");
   });
 
   it("survives two administrators deleting each other at once", async () => {
@@ -90,8 +87,8 @@ describe("the last administrator", () => {
     const a = await admin();
     const b = await admin();
     const results = await Promise.all([
-      gql(DELETE_USER, { id: b.id }, { url, headers: serviceHeaders(), token: a.token }),
-      gql(DELETE_USER, { id: a.id }, { url, headers: serviceHeaders(), token: b.token }),
+      request(DeleteUserDocument, { id: b.id }, { url, headers: serviceHeaders(), token: a.token }),
+      request(DeleteUserDocument, { id: a.id }, { url, headers: serviceHeaders(), token: b.token }),
     ]);
     for (const result of results) {
       assert.ok(result.status < 500, JSON.stringify(result.errors));

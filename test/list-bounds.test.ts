@@ -3,7 +3,26 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { createAdmin, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import {
+  AddToCartDocument,
+  CreateCategoryDocument,
+  MyCartDocument,
+  UpdateCartItemDocument,
+  UpdateCategoryDocument,
+} from "../sdk/__generated__/graphql.js";
+import {
+  createAdmin,
+  expectError,
+  expectErrorResult,
+  gqlOk,
+  registerCustomer,
+  request,
+  requestOk,
+  type Account,
+} from "./support/client.js";
+
+// Kept as strings: the batches, built programmatically with one alias per item, and the category's
+// children lookup, which no SDK operation selects.
 
 let admin: Account;
 let customer: Account;
@@ -41,48 +60,34 @@ describe("cart lines", () => {
       customer.token,
     );
 
-    const extra = await gql(
-      `mutation($p: ID!) { addToCart(productId: $p) { __typename ... on Cart { id } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
-      { p: extraProduct },
-      { token: customer.token },
-    );
+    const extra = await request(AddToCartDocument, { productId: extraProduct! }, { token: customer.token });
     const tooMany = expectErrorResult(extra, "addToCart", "CartLimitError", "CART_LIMIT");
     assert.deepEqual([tooMany.limit, tooMany.max, tooMany.inCart], ["LINES", 100, null]);
     assert.match(tooMany.message, /at most 100 different products/);
-    const set = await gql(
-      `mutation($p: ID!) { updateCartItem(productId: $p, quantity: 2) { __typename ... on Cart { id } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
-      { p: extraProduct },
-      { token: customer.token },
-    );
+    const set = await request(UpdateCartItemDocument, { productId: extraProduct!, quantity: 2 }, { token: customer.token });
     assert.equal(expectErrorResult(set, "updateCartItem", "CartLimitError", "CART_LIMIT").limit, "LINES");
 
-    const more = await gqlOk(
-      `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { __typename ... on Cart { totalQuantity } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`,
-      { p: products[0] },
-      { token: customer.token },
-    );
-    assert.equal(more.addToCart.totalQuantity, 102);
-    const cart = await gqlOk(`{ myCart { items { product { id } } } }`, {}, { token: customer.token });
-    assert.equal(cart.myCart.items.length, 100);
+    const more = (await requestOk(AddToCartDocument, { productId: products[0]!, quantity: 2 }, { token: customer.token })).addToCart;
+    assert.equal(more.__typename === "Cart" && more.totalQuantity, 102);
+    const cart = await requestOk(MyCartDocument, {}, { token: customer.token });
+    assert.equal(cart.myCart?.items.length, 100);
   });
 });
 
 describe("subcategories", () => {
   it("allows at most 25 under one category, created or moved there", async () => {
     const tag = randomUUID().slice(0, 8);
-    const create = `mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id } }`;
-    const parent = (await gqlOk(create, { input: { name: `Bounded ${tag}` } }, { token: admin.token })).createCategory.id as string;
+    const create = (input: { name: string; parentId?: string }) => request(CreateCategoryDocument, { input }, { token: admin.token });
+    const parent = (await requestOk(CreateCategoryDocument, { input: { name: `Bounded ${tag}` } }, { token: admin.token })).createCategory
+      .id;
     const names = Array.from({ length: 25 }, (_, i) => `Child ${i} ${tag}`);
     await batch(names, (name) => `createCategory(input: { name: "${name}", parentId: "${parent}" }) { id }`, admin.token);
 
-    const refused = await gql(create, { input: { name: `Child 25 ${tag}`, parentId: parent } }, { token: admin.token });
+    const refused = await create({ name: `Child 25 ${tag}`, parentId: parent });
     expectError(refused, "BAD_USER_INPUT", "input.parentId");
-    const other = (await gqlOk(create, { input: { name: `Elsewhere ${tag}` } }, { token: admin.token })).createCategory.id as string;
-    const moved = await gql(
-      `mutation($id: ID!, $input: UpdateCategoryInput!) { updateCategory(id: $id, input: $input) { id } }`,
-      { id: other, input: { parentId: parent } },
-      { token: admin.token },
-    );
+    const other = (await requestOk(CreateCategoryDocument, { input: { name: `Elsewhere ${tag}` } }, { token: admin.token })).createCategory
+      .id;
+    const moved = await request(UpdateCategoryDocument, { id: other, input: { parentId: parent } }, { token: admin.token });
     expectError(moved, "BAD_USER_INPUT", "input.parentId");
     const tree = await gqlOk(`query($id: ID) { category(id: $id) { children { id } } }`, { id: parent });
     assert.equal(tree.category.children.length, 25);

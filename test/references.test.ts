@@ -13,7 +13,23 @@ import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__
 import { createLogger } from "../lib/logger.js";
 import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import { reserveStock } from "../subgraphs/inventory/src/inventory.js";
-import { config, expectError, expectErrorResult, gql, gqlOk, registerCustomer, type Account } from "./support/client.js";
+import {
+  AddToCartDocument,
+  AdjustStockDocument,
+  AdminLowStockDocument,
+  AdminProductDetailsDocument,
+  ArchiveProductDocument,
+  DeleteProductDocument,
+  MyCartDocument,
+  SetLowStockThresholdDocument,
+  SetStockDocument,
+  UpdateCartItemDocument,
+  UpdateProductDocument,
+  type AddToCartMutation,
+  type AdjustStockMutation,
+  type UpdateCartItemMutation,
+} from "../sdk/__generated__/graphql.js";
+import { config, expectError, expectErrorResult, gql, registerCustomer, request, requestOk, type Account } from "./support/client.js";
 import { activeProduct, catalogAdmin, createProduct } from "./support/catalog.js";
 
 const carts = new CartsPrisma({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
@@ -23,17 +39,6 @@ const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.pr
 after(() => Promise.all([carts.$disconnect(), inventory.$disconnect(), orders.$disconnect(), products.$disconnect()]));
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-const CART_FIELDS = `id totalQuantity items { productId quantity product { id name description price { amount } status } }`;
-const ADD = `mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
-const UPDATE = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { __typename ... on Cart { ${CART_FIELDS} } ... on ErrorResult { message code } ... on CartLimitError { limit max inCart } ... on ProductUnavailableError { productId } } }`;
-const MY_CART = `{ myCart { ${CART_FIELDS} } }`;
-const ARCHIVE = `mutation($id: ID!) { archiveProduct(id: $id) { id status } }`;
-const DELETE = `mutation($id: ID!) { deleteProduct(id: $id) { __typename ... on ProductDeleted { id } ... on ErrorResult { message code } ... on ProductPublishedError { productId } } }`;
-const ADJUST = `mutation($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d, reason: RESTOCK) { __typename ... on Inventory { onHand } } }`;
-const SET_STOCK = `mutation($p: ID!, $n: Int!) { setStock(productId: $p, onHand: $n) { __typename ... on Inventory { onHand } } }`;
-const THRESHOLD = `mutation($p: ID!, $t: Int!) { setLowStockThreshold(productId: $p, threshold: $t) { lowStockThreshold } }`;
-const LOW_STOCK = `{ lowStockProducts(first: 100) { id name } }`;
-
 /** Polls until `check` passes: lifecycle events reach inventory through a queue (normally well under a second). */
 async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
@@ -46,11 +51,23 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 
 const knownStatus = async (productId: string) => (await inventory.knownProduct.findUnique({ where: { productId } }))?.status;
 
-interface CartView {
-  id: string;
-  totalQuantity: number;
-  items: { productId: string; quantity: number; product: { id: string; name: string; status: string } | null }[];
+type CartChange = AddToCartMutation["addToCart"] | UpdateCartItemMutation["updateCartItem"];
+
+/** The changed cart; fails on a refusal. */
+function changedCart(result: CartChange): Extract<CartChange, { __typename: "Cart" }> {
+  assert.equal(result.__typename, "Cart", `expected the cart, got ${JSON.stringify(result)}`);
+  return result;
 }
+
+/** Units on hand after a stock change; fails unless it answered with the Inventory. */
+function onHandAfter(result: AdjustStockMutation["adjustStock"]): number {
+  assert.equal(result.__typename, "Inventory", JSON.stringify(result));
+  return result.onHand!;
+}
+
+const adjust = (productId: string, delta: number, token: string) =>
+  request(AdjustStockDocument, { productId, delta, reason: "RESTOCK" }, { token });
+const archive = (id: string) => requestOk(ArchiveProductDocument, { id }, { token: admin.token });
 
 let admin: Account;
 before(async () => {
@@ -63,14 +80,13 @@ describe("only products on sale go into a cart", () => {
     const secretName = `Unreleased ${randomUUID().slice(0, 8)}`;
     const draft = await createProduct({ status: "DRAFT", name: secretName, priceAmount: 4242 });
     const archived = await createProduct({ status: "ACTIVE" });
-    await gqlOk(ARCHIVE, { id: archived.id }, { token: admin.token });
+    await archive(archived.id);
     for (const productId of [draft.id, archived.id, randomUUID(), NIL_UUID]) {
-      for (const [mutation, q] of [
-        [ADD, 1],
-        [UPDATE, 2],
+      for (const [field, send] of [
+        ["addToCart", () => request(AddToCartDocument, { productId, quantity: 1 }, { token: customer.token })],
+        ["updateCartItem", () => request(UpdateCartItemDocument, { productId, quantity: 2 }, { token: customer.token })],
       ] as const) {
-        const result = await gql(mutation, { p: productId, q }, { token: customer.token });
-        const field = mutation === ADD ? "addToCart" : "updateCartItem";
+        const result = await send();
         const refusal = expectErrorResult(result, field, "ProductUnavailableError", "PRODUCT_UNAVAILABLE");
         assert.deepEqual(
           refusal,
@@ -86,27 +102,31 @@ describe("only products on sale go into a cart", () => {
   test("an ACTIVE product goes in; once archived, its line can shrink or go but not grow", async () => {
     const customer = await registerCustomer();
     const product = await activeProduct();
-    await gqlOk(ADD, { p: product, q: 3 }, { token: customer.token });
-    await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
+    changedCart((await requestOk(AddToCartDocument, { productId: product, quantity: 3 }, { token: customer.token })).addToCart);
+    await archive(product);
     expectErrorResult(
-      await gql(ADD, { p: product, q: 1 }, { token: customer.token }),
+      await request(AddToCartDocument, { productId: product, quantity: 1 }, { token: customer.token }),
       "addToCart",
       "ProductUnavailableError",
       "PRODUCT_UNAVAILABLE",
     );
     expectErrorResult(
-      await gql(UPDATE, { p: product, q: 4 }, { token: customer.token }),
+      await request(UpdateCartItemDocument, { productId: product, quantity: 4 }, { token: customer.token }),
       "updateCartItem",
       "ProductUnavailableError",
       "PRODUCT_UNAVAILABLE",
     );
-    const shrunk = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 1 }, { token: customer.token })).updateCartItem;
+    const shrunk = changedCart(
+      (await requestOk(UpdateCartItemDocument, { productId: product, quantity: 1 }, { token: customer.token })).updateCartItem,
+    );
     assert.deepEqual(
       shrunk.items.map((i) => [i.quantity, i.product?.status]),
       [[1, "ARCHIVED"]],
       "an archived product still shows in the cart",
     );
-    const removed = (await gqlOk<{ updateCartItem: CartView }>(UPDATE, { p: product, q: 0 }, { token: customer.token })).updateCartItem;
+    const removed = changedCart(
+      (await requestOk(UpdateCartItemDocument, { productId: product, quantity: 0 }, { token: customer.token })).updateCartItem,
+    );
     assert.deepEqual(removed.items, []);
   });
 });
@@ -115,12 +135,14 @@ describe("lists of references degrade per line", () => {
   test("a cart line whose product the catalog does not have leaves the rest of the cart intact", async () => {
     const customer = await registerCustomer();
     const product = await activeProduct();
-    const added = (await gqlOk<{ addToCart: CartView }>(ADD, { p: product, q: 2 }, { token: customer.token })).addToCart;
+    const added = changedCart(
+      (await requestOk(AddToCartDocument, { productId: product, quantity: 2 }, { token: customer.token })).addToCart,
+    );
     // A line from before carts checked (or a product removed since): the catalog has no such product.
     const missing = randomUUID();
     await carts.cartItem.create({ data: { cartId: added.id, productId: missing, quantity: 1 } });
-    const result = await gql<{ myCart: CartView }>(MY_CART, {}, { token: customer.token });
-    assert.ok(result.data.myCart, `the cart still shows: ${JSON.stringify(result.errors)}`);
+    const result = await request(MyCartDocument, {}, { token: customer.token });
+    assert.ok(result.data?.myCart, `the cart still shows: ${JSON.stringify(result.errors)}`);
     assert.equal(result.data.myCart.totalQuantity, 3);
     assert.deepEqual(
       result.data.myCart.items.map((i) => [i.productId, i.product?.id ?? null]),
@@ -147,12 +169,12 @@ describe("lists of references degrade per line", () => {
         },
       },
     });
+    // A string: the product must be asked for a field the catalog resolves (`name`); OrderDetails selects
+    // only `product { id }`, which the orders subgraph answers alone, so it would not reach the catalog.
     const result = await gql(
-      `query($id: ID!) { order(id: $id) { id items { productName product { id name } } } }`,
+      `query OrderProducts($id: ID!) { order(id: $id) { id items { productName product { id name } } } }`,
       { id: order.id },
-      {
-        token: customer.token,
-      },
+      { token: customer.token },
     );
     assert.equal(result.data.order.id, order.id, JSON.stringify(result.errors));
     assert.deepEqual(
@@ -166,15 +188,21 @@ describe("lists of references degrade per line", () => {
 
   test("lowStockProducts stays healthy next to stock rows of products the catalog does not have", async () => {
     const low = await activeProduct();
-    await gqlOk(ADJUST, { p: low, d: 1 }, { token: admin.token });
+    assert.equal(
+      onHandAfter(
+        (await requestOk(AdjustStockDocument, { productId: low, delta: 1, reason: "RESTOCK" }, { token: admin.token })).adjustStock,
+      ),
+      1,
+    );
     // Rows from before inventory checked: the nil UUID, and a product inventory believes in that the
     // catalog no longer has (a deletion whose event is still in flight).
     const ghost = randomUUID();
     await inventory.stockLevel.createMany({ data: [{ productId: NIL_UUID }, { productId: ghost }], skipDuplicates: true });
     await inventory.knownProduct.create({ data: { productId: ghost, status: "ACTIVE", version: 1 } });
-    const result = await gql(LOW_STOCK, {}, { token: admin.token });
+    const result = await request(AdminLowStockDocument, { first: 100 }, { token: admin.token });
     assert.ok(result.data, `data must not be null: ${JSON.stringify(result.errors)}`);
-    const listed = result.data.lowStockProducts as ({ id: string } | null)[];
+    // Typed non-null, but the point is that a bad line cannot null the list: read it as it could come.
+    const listed: ({ id: string } | null)[] = result.data.lowStockProducts;
     assert.ok(
       listed.some((p) => p?.id === low),
       "the real low-stock product is listed with its name",
@@ -189,9 +217,13 @@ describe("inventory stocks only products the catalog confirms", () => {
   test("adjustStock, setStock and setLowStockThreshold refuse unknown and nil-UUID products and create nothing", async () => {
     for (const productId of [randomUUID(), NIL_UUID]) {
       const before = await inventory.stockMovement.count({ where: { productId } });
-      expectError(await gql(ADJUST, { p: productId, d: 5 }, { token: admin.token }), "NOT_FOUND", "productId");
-      expectError(await gql(SET_STOCK, { p: productId, n: 5 }, { token: admin.token }), "NOT_FOUND", "productId");
-      expectError(await gql(THRESHOLD, { p: productId, t: 3 }, { token: admin.token }), "NOT_FOUND", "productId");
+      expectError(await adjust(productId, 5, admin.token), "NOT_FOUND", "productId");
+      expectError(await request(SetStockDocument, { productId, onHand: 5 }, { token: admin.token }), "NOT_FOUND", "productId");
+      expectError(
+        await request(SetLowStockThresholdDocument, { productId, threshold: 3 }, { token: admin.token }),
+        "NOT_FOUND",
+        "productId",
+      );
       assert.equal(await inventory.stockMovement.count({ where: { productId } }), before);
       assert.equal(await knownStatus(productId), undefined);
     }
@@ -211,8 +243,8 @@ describe("inventory stocks only products the catalog confirms", () => {
     const product = await products.product.create({
       data: { name: "Unannounced", slug: `unannounced-${randomUUID()}`, priceAmount: 100, status: "ACTIVE", publishedAt: new Date() },
     });
-    const data = await gqlOk(ADJUST, { p: product.id, d: 7 }, { token: admin.token });
-    assert.deepEqual(data.adjustStock, { __typename: "Inventory", onHand: 7 });
+    const data = await requestOk(AdjustStockDocument, { productId: product.id, delta: 7, reason: "RESTOCK" }, { token: admin.token });
+    assert.equal(onHandAfter(data.adjustStock), 7);
     const known = await inventory.knownProduct.findUnique({ where: { productId: product.id } });
     assert.deepEqual([known?.status, known?.version], ["ACTIVE", 0]);
   });
@@ -220,10 +252,8 @@ describe("inventory stocks only products the catalog confirms", () => {
   test("a product created and stocked at once works, drafts included (administrators see them)", async () => {
     const [active, draft] = await Promise.all([createProduct({ status: "ACTIVE" }), createProduct({ status: "DRAFT" })]);
     for (const product of [active, draft]) {
-      assert.deepEqual((await gqlOk(ADJUST, { p: product.id, d: 3 }, { token: admin.token })).adjustStock, {
-        __typename: "Inventory",
-        onHand: 3,
-      });
+      const data = await requestOk(AdjustStockDocument, { productId: product.id, delta: 3, reason: "RESTOCK" }, { token: admin.token });
+      assert.equal(onHandAfter(data.adjustStock), 3);
     }
   });
 });
@@ -232,50 +262,61 @@ describe("published products are archived, never deleted, and inventory follows"
   test("lifecycle events tell inventory about creation and status changes", async () => {
     const product = await createProduct({ status: "DRAFT" });
     await eventually(async () => (await knownStatus(product.id)) === "DRAFT", "the created event reaching inventory");
-    await gqlOk(
-      `mutation($id: ID!) { updateProduct(id: $id, input: { status: ACTIVE }) { id } }`,
-      { id: product.id },
-      { token: admin.token },
-    );
+    await requestOk(UpdateProductDocument, { id: product.id, input: { status: "ACTIVE" } }, { token: admin.token });
     await eventually(async () => (await knownStatus(product.id)) === "ACTIVE", "the published event reaching inventory");
   });
 
   test("deleting a published product is a ProductPublishedError; archiving it takes it off the low-stock list", async () => {
     const product = await activeProduct();
-    await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
-    const refused = await gql(DELETE, { id: product }, { token: admin.token });
+    assert.equal(
+      onHandAfter(
+        (await requestOk(AdjustStockDocument, { productId: product, delta: 1, reason: "RESTOCK" }, { token: admin.token })).adjustStock,
+      ),
+      1,
+    );
+    const refused = await request(DeleteProductDocument, { id: product }, { token: admin.token });
     const refusal = expectErrorResult(refused, "deleteProduct", "ProductPublishedError", "PRODUCT_PUBLISHED");
     assert.equal(refusal.productId, product);
     assert.match(refusal.message, /archive/);
-    const still = await gqlOk(`query($id: ID!) { product(id: $id) { id status publishedAt } }`, { id: product }, { token: admin.token });
-    assert.equal(still.product.status, "ACTIVE");
+    const still = await requestOk(AdminProductDetailsDocument, { id: product }, { token: admin.token });
+    assert.equal(still.product?.status, "ACTIVE");
     assert.ok(still.product.publishedAt);
     // Once published, never a draft again (a draft is hidden from the customers whose orders show it).
     expectError(
-      await gql(`mutation($id: ID!) { updateProduct(id: $id, input: { status: DRAFT }) { id } }`, { id: product }, { token: admin.token }),
+      await request(UpdateProductDocument, { id: product, input: { status: "DRAFT" } }, { token: admin.token }),
       "BAD_USER_INPUT",
       "input.status",
     );
 
     const lowStockIds = async () =>
-      ((await gqlOk(LOW_STOCK, {}, { token: admin.token })).lowStockProducts as { id: string }[]).map((p) => p?.id);
+      (await requestOk(AdminLowStockDocument, { first: 100 }, { token: admin.token })).lowStockProducts.map((p) => p?.id);
     await eventually(async () => (await lowStockIds()).includes(product), "the product on the low-stock list");
-    await gqlOk(ARCHIVE, { id: product }, { token: admin.token });
+    await archive(product);
     await eventually(async () => (await knownStatus(product)) === "ARCHIVED", "the archived event reaching inventory");
     assert.ok(!(await lowStockIds()).includes(product));
     // Stock of an archived product can still be corrected (returns, counts).
-    await gqlOk(ADJUST, { p: product, d: 1 }, { token: admin.token });
+    assert.equal(
+      onHandAfter(
+        (await requestOk(AdjustStockDocument, { productId: product, delta: 1, reason: "RESTOCK" }, { token: admin.token })).adjustStock,
+      ),
+      2,
+    );
   });
 
   test("a never-published draft can be deleted; inventory keeps its ledger but takes no more changes", async () => {
     const draft = await createProduct({ status: "DRAFT" });
-    await gqlOk(ADJUST, { p: draft.id, d: 4 }, { token: admin.token });
-    assert.deepEqual((await gqlOk(DELETE, { id: draft.id }, { token: admin.token })).deleteProduct, {
+    assert.equal(
+      onHandAfter(
+        (await requestOk(AdjustStockDocument, { productId: draft.id, delta: 4, reason: "RESTOCK" }, { token: admin.token })).adjustStock,
+      ),
+      4,
+    );
+    assert.deepEqual((await requestOk(DeleteProductDocument, { id: draft.id }, { token: admin.token })).deleteProduct, {
       __typename: "ProductDeleted",
       id: draft.id,
     });
     await eventually(async () => (await knownStatus(draft.id)) === "DELETED", "the deleted event reaching inventory");
-    expectError(await gql(ADJUST, { p: draft.id, d: 1 }, { token: admin.token }), "NOT_FOUND", "productId");
+    expectError(await adjust(draft.id, 1, admin.token), "NOT_FOUND", "productId");
     assert.equal(await inventory.stockMovement.count({ where: { productId: draft.id } }), 1, "the ledger keeps its history");
     assert.equal((await inventory.stockLevel.findUnique({ where: { productId: draft.id } }))?.onHand, 4);
   });

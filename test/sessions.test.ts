@@ -15,29 +15,34 @@ import {
   expectError,
   expectErrorResult,
   gql,
-  gqlOk,
+  documentSource,
   randomIp,
   registerCustomer,
+  request,
+  requestOk,
   subgraphUrl,
   type Account,
   type GraphQLResult,
 } from "./support/client.js";
+import {
+  AdminUsersDocument,
+  CreateCategoryDocument,
+  DeleteAccountDocument,
+  DeleteUserDocument,
+  LoginDocument,
+  LogoutDocument,
+  LogoutEverywhereDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  SetUserRoleDocument,
+  UpdateProfileDocument,
+} from "../sdk/__generated__/graphql.js";
 import { projectPrivateKey, signWith } from "./support/tokens.js";
 
-const ME = `query Me { me { id role } }`;
-const MY_CART = `query MyCart { myCart { id } }`;
-const USERS = `query Users { users(first: 1) { totalCount } }`;
-const SET_ROLE = `mutation SetRole($userId: ID!, $role: Role!) { setUserRole(userId: $userId, role: $role) { __typename ... on User { id role } ... on ErrorResult { message code } } }`;
-const CREATE_CATEGORY = `mutation CreateCategory($name: String!) { createCategory(input: { name: $name }) { id } }`;
-const LOGIN = `mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { __typename ... on AuthPayload { token expiresAt refreshToken refreshTokenExpiresAt user { id role } } ... on ErrorResult { message code } } }`;
-const REFRESH = `mutation Refresh($refreshToken: String!) {
-  refreshToken(refreshToken: $refreshToken) { token expiresAt refreshToken refreshTokenExpiresAt user { id email role } } }`;
-const LOGOUT = `mutation Logout($refreshToken: String) { logout(refreshToken: $refreshToken) }`;
-const LOGOUT_EVERYWHERE = `mutation { logoutEverywhere }`;
-const UPDATE_PROFILE = `mutation Update($input: UpdateProfileInput!) { updateProfile(input: $input) { __typename ... on User { id } ... on ErrorResult { message code } } }`;
-const DELETE_ACCOUNT = `mutation DeleteAccount($password: String!) { deleteAccount(password: $password) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
-const DELETE_USER = `mutation DeleteUser($id: ID!) { deleteUser(id: $id) { __typename ... on UserDeleted { id } ... on ErrorResult { message code } } }`;
+// Kept as strings: myCart straight to the carts subgraph (MyCart selects product fields only the
+// catalog resolves) and user(id), which no SDK operation sends.
+const CARTS_SUBGRAPH_MY_CART = `query MyCart { myCart { id } }`;
+const USER = `query User($id: ID!) { user(id: $id) { id } }`;
 
 // The test reads and removes revocation markers directly, under the run's own key prefix.
 const redis = new Redis(config.redis.url);
@@ -48,17 +53,10 @@ after(async () => {
   await usersDb.$disconnect();
 });
 
-interface TokenPair {
-  token: string;
-  refreshToken: string;
-  refreshTokenExpiresAt: string;
-  user: { id: string; email?: string; role: string };
-}
-
 // Refreshing is limited per client address like login: every call comes from an address of its own.
-const refresh = (refreshToken: string) => gql<{ refreshToken: TokenPair }>(REFRESH, { refreshToken }, { ip: randomIp() });
-async function login(account: Pick<Account, "email" | "password">): Promise<TokenPair> {
-  const { login: result } = await gqlOk(LOGIN, { email: account.email, password: account.password }, { ip: randomIp() });
+const refresh = (refreshToken: string) => request(RefreshTokenDocument, { refreshToken }, { ip: randomIp() });
+async function login(account: Pick<Account, "email" | "password">) {
+  const { login: result } = await requestOk(LoginDocument, { email: account.email, password: account.password }, { ip: randomIp() });
   assert.equal(result.__typename, "AuthPayload", JSON.stringify(result));
   return result;
 }
@@ -70,9 +68,9 @@ function expectRefused(result: GraphQLResult<unknown>, where: string): void {
 
 /** The access token is refused by the router and straight by two subgraphs. */
 async function expectTokenRefusedEverywhere(token: string): Promise<void> {
-  expectRefused(await gql(ME, {}, { token }), "router me");
-  expectRefused(await gql(ME, {}, { token, url: subgraphUrl("users") }), "users subgraph me");
-  expectRefused(await gql(MY_CART, {}, { token, url: subgraphUrl("carts") }), "carts subgraph myCart");
+  expectRefused(await request(MeDocument, {}, { token }), "router me");
+  expectRefused(await request(MeDocument, {}, { token, url: subgraphUrl("users") }), "users subgraph me");
+  expectRefused(await gql(CARTS_SUBGRAPH_MY_CART, {}, { token, url: subgraphUrl("carts") }), "carts subgraph myCart");
 }
 
 async function expectRefreshRefused(refreshToken: string): Promise<void> {
@@ -85,19 +83,32 @@ describe("a demoted administrator", () => {
   it("is refused everywhere with the old token, and cannot promote itself back", async () => {
     const demoted = await createAdmin();
     const other = await createAdmin();
-    await gqlOk(USERS, {}, { token: demoted.token });
-    await gqlOk(SET_ROLE, { userId: demoted.id, role: "CUSTOMER" }, { token: other.token });
+    await requestOk(AdminUsersDocument, { first: 1 }, { token: demoted.token });
+    await requestOk(SetUserRoleDocument, { userId: demoted.id, role: "CUSTOMER" }, { token: other.token });
 
-    expectRefused(await gql(USERS, {}, { token: demoted.token }), "router users");
-    expectRefused(await gql(SET_ROLE, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token }), "router setUserRole");
-    expectRefused(await gql(CREATE_CATEGORY, { name: `Sneaky ${randomUUID()}` }, { token: demoted.token }), "router createCategory");
-    expectRefused(await gql(USERS, {}, { token: demoted.token, url: subgraphUrl("users") }), "users subgraph users");
+    expectRefused(await request(AdminUsersDocument, { first: 1 }, { token: demoted.token }), "router users");
     expectRefused(
-      await gql(SET_ROLE, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token, url: subgraphUrl("users") }),
+      await request(SetUserRoleDocument, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token }),
+      "router setUserRole",
+    );
+    expectRefused(
+      await request(CreateCategoryDocument, { input: { name: `Sneaky ${randomUUID()}` } }, { token: demoted.token }),
+      "router createCategory",
+    );
+    expectRefused(
+      await request(AdminUsersDocument, { first: 1 }, { token: demoted.token, url: subgraphUrl("users") }),
+      "users subgraph users",
+    );
+    expectRefused(
+      await request(SetUserRoleDocument, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token, url: subgraphUrl("users") }),
       "users subgraph setUserRole",
     );
     expectRefused(
-      await gql(CREATE_CATEGORY, { name: `Sneaky ${randomUUID()}` }, { token: demoted.token, url: subgraphUrl("products") }),
+      await request(
+        CreateCategoryDocument,
+        { input: { name: `Sneaky ${randomUUID()}` } },
+        { token: demoted.token, url: subgraphUrl("products") },
+      ),
       "products subgraph createCategory",
     );
     await expectTokenRefusedEverywhere(demoted.token);
@@ -106,23 +117,23 @@ describe("a demoted administrator", () => {
     // Signing in again gives a customer's token, which cannot raise itself either.
     const fresh = await login(demoted);
     assert.equal(fresh.user.role, "CUSTOMER");
-    expectError(await gql(SET_ROLE, { userId: demoted.id, role: "ADMIN" }, { token: fresh.token }), "FORBIDDEN");
-    assert.equal((await gqlOk(ME, {}, { token: other.token })).me.role, "ADMIN");
+    expectError(await request(SetUserRoleDocument, { userId: demoted.id, role: "ADMIN" }, { token: fresh.token }), "FORBIDDEN");
+    assert.equal((await requestOk(MeDocument, {}, { token: other.token })).me?.role, "ADMIN");
   });
 
   it("is refused by the users subgraph's own role check even if the revocation marker is lost", async () => {
     const demoted = await createAdmin();
     const other = await createAdmin();
-    await gqlOk(SET_ROLE, { userId: demoted.id, role: "CUSTOMER" }, { token: other.token });
+    await requestOk(SetUserRoleDocument, { userId: demoted.id, role: "CUSTOMER" }, { token: other.token });
     // Simulate a verifier that could not see the revocation (Redis lost the key): the token's ADMIN role
     // is then still readable, and the users subgraph must refuse from the database.
     await redis.del(revocations.userKey(demoted.id));
-    await gqlOk(ME, {}, { token: demoted.token });
-    expectError(await gql(USERS, {}, { token: demoted.token }), "FORBIDDEN");
-    expectError(await gql(`query($id: ID!) { user(id: $id) { id } }`, { id: other.id }, { token: demoted.token }), "FORBIDDEN");
-    expectError(await gql(SET_ROLE, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token }), "FORBIDDEN");
-    expectError(await gql(DELETE_USER, { id: other.id }, { token: demoted.token }), "FORBIDDEN");
-    assert.equal((await gqlOk(ME, {}, { token: other.token })).me.role, "ADMIN");
+    await requestOk(MeDocument, {}, { token: demoted.token });
+    expectError(await request(AdminUsersDocument, { first: 1 }, { token: demoted.token }), "FORBIDDEN");
+    expectError(await gql(USER, { id: other.id }, { token: demoted.token }), "FORBIDDEN");
+    expectError(await request(SetUserRoleDocument, { userId: demoted.id, role: "ADMIN" }, { token: demoted.token }), "FORBIDDEN");
+    expectError(await request(DeleteUserDocument, { id: other.id }, { token: demoted.token }), "FORBIDDEN");
+    assert.equal((await requestOk(MeDocument, {}, { token: other.token })).me?.role, "ADMIN");
   });
 });
 
@@ -130,22 +141,22 @@ describe("deleting accounts", () => {
   it("deleteAccount needs the password, then refuses the user's tokens everywhere", async () => {
     const customer = await registerCustomer();
     expectErrorResult(
-      await gql(DELETE_ACCOUNT, { password: "not-the-password-1" }, { token: customer.token }),
+      await request(DeleteAccountDocument, { password: "not-the-password-1" }, { token: customer.token }),
       "deleteAccount",
       "InvalidCredentialsError",
       "INVALID_CREDENTIALS",
     );
-    expectError(await gql(DELETE_ACCOUNT, { password: customer.password }), "UNAUTHENTICATED");
-    await gqlOk(ME, {}, { token: customer.token });
+    expectError(await request(DeleteAccountDocument, { password: customer.password }), "UNAUTHENTICATED");
+    await requestOk(MeDocument, {}, { token: customer.token });
 
-    assert.deepEqual((await gqlOk(DELETE_ACCOUNT, { password: customer.password }, { token: customer.token })).deleteAccount, {
+    assert.deepEqual((await requestOk(DeleteAccountDocument, { password: customer.password }, { token: customer.token })).deleteAccount, {
       __typename: "UserDeleted",
       id: customer.id,
     });
     await expectTokenRefusedEverywhere(customer.token);
     await expectRefreshRefused(customer.refreshToken);
     expectErrorResult(
-      await gql(LOGIN, { email: customer.email, password: customer.password }, { ip: randomIp() }),
+      await request(LoginDocument, { email: customer.email, password: customer.password }, { ip: randomIp() }),
       "login",
       "InvalidCredentialsError",
       "INVALID_CREDENTIALS",
@@ -156,26 +167,26 @@ describe("deleting accounts", () => {
     const admin = await createAdmin();
     const customer = await registerCustomer();
     const bystander = await registerCustomer();
-    expectError(await gql(DELETE_USER, { id: bystander.id }, { token: customer.token }), "FORBIDDEN");
-    expectError(await gql(DELETE_USER, { id: "01a2008b-c86d-731e-9b39-000000000000" }, { token: admin.token }), "NOT_FOUND");
-    expectError(await gql(DELETE_USER, { id: "not-a-uuid" }, { token: admin.token }), "NOT_FOUND");
+    expectError(await request(DeleteUserDocument, { id: bystander.id }, { token: customer.token }), "FORBIDDEN");
+    expectError(await request(DeleteUserDocument, { id: "01a2008b-c86d-731e-9b39-000000000000" }, { token: admin.token }), "NOT_FOUND");
+    expectError(await request(DeleteUserDocument, { id: "not-a-uuid" }, { token: admin.token }), "NOT_FOUND");
 
-    assert.deepEqual((await gqlOk(DELETE_USER, { id: customer.id }, { token: admin.token })).deleteUser, {
+    assert.deepEqual((await requestOk(DeleteUserDocument, { id: customer.id }, { token: admin.token })).deleteUser, {
       __typename: "UserDeleted",
       id: customer.id,
     });
     await expectTokenRefusedEverywhere(customer.token);
     await expectRefreshRefused(customer.refreshToken);
-    expectError(await gql(DELETE_USER, { id: customer.id }, { token: admin.token }), "NOT_FOUND");
+    expectError(await request(DeleteUserDocument, { id: customer.id }, { token: admin.token }), "NOT_FOUND");
     // Nobody else was touched.
-    assert.equal((await gqlOk(ME, {}, { token: bystander.token })).me.id, bystander.id);
-    await gqlOk(ME, {}, { token: admin.token });
+    assert.equal((await requestOk(MeDocument, {}, { token: bystander.token })).me?.id, bystander.id);
+    await requestOk(MeDocument, {}, { token: admin.token });
   });
 
   it("an administrator deleting themself goes through the same check and ends their own sessions", async () => {
     const admin = await createAdmin();
     await createAdmin(); // so this one is not the last
-    assert.equal((await gqlOk(DELETE_USER, { id: admin.id }, { token: admin.token })).deleteUser.__typename, "UserDeleted");
+    assert.equal((await requestOk(DeleteUserDocument, { id: admin.id }, { token: admin.token })).deleteUser.__typename, "UserDeleted");
     await expectTokenRefusedEverywhere(admin.token);
   });
 });
@@ -185,7 +196,7 @@ describe("changing the password", () => {
     const account = await registerCustomer();
     const otherDevice = await login(account);
     const newPassword = "fresh-harbor-lantern-77";
-    await gqlOk(UPDATE_PROFILE, { input: { currentPassword: account.password, newPassword } }, { token: account.token });
+    await requestOk(UpdateProfileDocument, { input: { currentPassword: account.password, newPassword } }, { token: account.token });
 
     await expectTokenRefusedEverywhere(account.token);
     await expectTokenRefusedEverywhere(otherDevice.token);
@@ -193,14 +204,14 @@ describe("changing the password", () => {
     await expectRefreshRefused(otherDevice.refreshToken);
 
     const signedIn = await login({ email: account.email, password: newPassword });
-    assert.equal((await gqlOk(ME, {}, { token: signedIn.token })).me.id, account.id);
+    assert.equal((await requestOk(MeDocument, {}, { token: signedIn.token })).me?.id, account.id);
     assert.equal((await refresh(signedIn.refreshToken)).errors, undefined);
   });
 
   it("a profile change without a new password ends nothing", async () => {
     const account = await registerCustomer();
-    await gqlOk(UPDATE_PROFILE, { input: { name: "Renamed" } }, { token: account.token });
-    await gqlOk(ME, {}, { token: account.token });
+    await requestOk(UpdateProfileDocument, { input: { name: "Renamed" } }, { token: account.token });
+    await requestOk(MeDocument, {}, { token: account.token });
     assert.equal((await refresh(account.refreshToken)).errors, undefined);
   });
 });
@@ -216,9 +227,9 @@ describe("refresh tokens", () => {
     assert.notEqual(second.token, first.token);
     assert.equal(second.refreshTokenExpiresAt, first.refreshTokenExpiresAt);
     assert.equal(r1.data.refreshToken.user.email, account.email);
-    assert.equal((await gqlOk(ME, {}, { token: second.token })).me.id, account.id);
+    assert.equal((await requestOk(MeDocument, {}, { token: second.token })).me?.id, account.id);
     // The access token of before the rotation stays valid until it expires: rotation is not revocation.
-    await gqlOk(ME, {}, { token: first.token });
+    await requestOk(MeDocument, {}, { token: first.token });
     const r2 = await refresh(second.refreshToken);
     assert.equal(r2.errors, undefined, JSON.stringify(r2.errors));
   });
@@ -229,7 +240,7 @@ describe("refresh tokens", () => {
     const otherDevice = await login(account);
     const second = (await refresh(stolen.refreshToken)).data.refreshToken;
     const third = (await refresh(second.refreshToken)).data.refreshToken;
-    await gqlOk(ME, {}, { token: third.token });
+    await requestOk(MeDocument, {}, { token: third.token });
 
     const replay = await refresh(stolen.refreshToken);
     assert.match(expectError(replay, "UNAUTHENTICATED").message, /already used/);
@@ -238,7 +249,7 @@ describe("refresh tokens", () => {
     await expectTokenRefusedEverywhere(second.token);
     await expectTokenRefusedEverywhere(stolen.token);
 
-    await gqlOk(ME, {}, { token: otherDevice.token });
+    await requestOk(MeDocument, {}, { token: otherDevice.token });
     assert.equal((await refresh(otherDevice.refreshToken)).errors, undefined);
   });
 
@@ -255,7 +266,7 @@ describe("refresh tokens", () => {
     // The losers count as reuse: the session is over, including whatever the winner got.
     for (const won of succeeded) {
       await expectRefreshRefused(won.data.refreshToken.refreshToken);
-      expectRefused(await gql(ME, {}, { token: won.data.refreshToken.token }), "winner's access token");
+      expectRefused(await request(MeDocument, {}, { token: won.data.refreshToken.token }), "winner's access token");
     }
     await expectRefreshRefused(session.refreshToken);
   });
@@ -274,8 +285,8 @@ describe("refresh tokens", () => {
   it("are limited per client address like login", async () => {
     const ip = randomIp();
     const garbage = { refreshToken: "not-a-refresh-token" };
-    for (let i = 0; i < config.rateLimit.authMax; i++) expectError(await gql(REFRESH, garbage, { ip }), "BAD_USER_INPUT");
-    const limited = await gql(REFRESH, garbage, { ip });
+    for (let i = 0; i < config.rateLimit.authMax; i++) expectError(await request(RefreshTokenDocument, garbage, { ip }), "BAD_USER_INPUT");
+    const limited = await request(RefreshTokenDocument, garbage, { ip });
     assert.equal(limited.status, 429);
     expectError(limited, "RATE_LIMITED");
   });
@@ -299,7 +310,7 @@ describe("refresh tokens", () => {
       assert.ok(result.status < 500, `status ${result.status} for ${JSON.stringify(value.slice(0, 50))}`);
       expectError(result, "BAD_USER_INPUT", "refreshToken");
       assert.doesNotMatch(result.errors![0]!.message, /aaaa|OR 1=1/, "the message must not echo the token");
-      expectError(await gql(LOGOUT, { refreshToken: value }, { token: customer.token }), "BAD_USER_INPUT", "refreshToken");
+      expectError(await request(LogoutDocument, { refreshToken: value }, { token: customer.token }), "BAD_USER_INPUT", "refreshToken");
     }
     // Well-formed but unknown, and another user's already rotated token.
     expectError(await refresh(randomBytes(32).toString("base64url")), "UNAUTHENTICATED");
@@ -308,10 +319,10 @@ describe("refresh tokens", () => {
     const reuse = await refresh(victim.refreshToken);
     assert.equal(reuse.status, 200);
     expectError(reuse, "UNAUTHENTICATED");
-    expectError(await gql(REFRESH, { refreshToken: null }, { ip: randomIp() }), "BAD_USER_INPUT");
-    expectError(await gql(REFRESH, { refreshToken: 42 }, { ip: randomIp() }), "BAD_USER_INPUT");
+    expectError(await gql(documentSource(RefreshTokenDocument), { refreshToken: null }, { ip: randomIp() }), "BAD_USER_INPUT");
+    expectError(await gql(documentSource(RefreshTokenDocument), { refreshToken: 42 }, { ip: randomIp() }), "BAD_USER_INPUT");
     // The customer's own session was never touched by any of it.
-    await gqlOk(ME, {}, { token: customer.token });
+    await requestOk(MeDocument, {}, { token: customer.token });
   });
 });
 
@@ -319,35 +330,35 @@ describe("logout", () => {
   it("ends that session only; another device keeps working", async () => {
     const account = await registerCustomer();
     const phone = await login(account);
-    assert.equal((await gqlOk(LOGOUT, { refreshToken: account.refreshToken }, { token: account.token })).logout, true);
+    assert.equal((await requestOk(LogoutDocument, { refreshToken: account.refreshToken }, { token: account.token })).logout, true);
     await expectTokenRefusedEverywhere(account.token);
     await expectRefreshRefused(account.refreshToken);
-    await gqlOk(ME, {}, { token: phone.token });
+    await requestOk(MeDocument, {}, { token: phone.token });
     assert.equal((await refresh(phone.refreshToken)).errors, undefined);
   });
 
   it("works with only the access token, or only the refresh token, and is idempotent", async () => {
     const account = await registerCustomer();
     const byAccessToken = await login(account);
-    assert.equal((await gqlOk(LOGOUT, {}, { token: byAccessToken.token })).logout, true);
+    assert.equal((await requestOk(LogoutDocument, {}, { token: byAccessToken.token })).logout, true);
     await expectRefreshRefused(byAccessToken.refreshToken);
     await expectTokenRefusedEverywhere(byAccessToken.token);
 
     const byRefreshToken = await login(account);
-    assert.equal((await gqlOk(LOGOUT, { refreshToken: byRefreshToken.refreshToken })).logout, true);
-    assert.equal((await gqlOk(LOGOUT, { refreshToken: byRefreshToken.refreshToken })).logout, true);
+    assert.equal((await requestOk(LogoutDocument, { refreshToken: byRefreshToken.refreshToken })).logout, true);
+    assert.equal((await requestOk(LogoutDocument, { refreshToken: byRefreshToken.refreshToken })).logout, true);
     await expectTokenRefusedEverywhere(byRefreshToken.token);
-    await gqlOk(ME, {}, { token: account.token });
+    await requestOk(MeDocument, {}, { token: account.token });
   });
 
   it("refuses a call with nothing to end, and another user's refresh token", async () => {
-    expectError(await gql(LOGOUT, {}), "UNAUTHENTICATED");
-    expectError(await gql(LOGOUT, { refreshToken: randomBytes(32).toString("base64url") }), "UNAUTHENTICATED");
+    expectError(await request(LogoutDocument, {}), "UNAUTHENTICATED");
+    expectError(await request(LogoutDocument, { refreshToken: randomBytes(32).toString("base64url") }), "UNAUTHENTICATED");
     const mallory = await registerCustomer();
     const victim = await registerCustomer();
-    expectError(await gql(LOGOUT, { refreshToken: victim.refreshToken }, { token: mallory.token }), "UNAUTHENTICATED");
-    await gqlOk(ME, {}, { token: victim.token });
-    await gqlOk(ME, {}, { token: mallory.token });
+    expectError(await request(LogoutDocument, { refreshToken: victim.refreshToken }, { token: mallory.token }), "UNAUTHENTICATED");
+    await requestOk(MeDocument, {}, { token: victim.token });
+    await requestOk(MeDocument, {}, { token: mallory.token });
     assert.equal((await refresh(victim.refreshToken)).errors, undefined);
   });
 
@@ -355,15 +366,15 @@ describe("logout", () => {
     const account = await registerCustomer();
     const phone = await login(account);
     const bystander = await registerCustomer();
-    assert.equal((await gqlOk(LOGOUT_EVERYWHERE, {}, { token: phone.token })).logoutEverywhere, true);
+    assert.equal((await requestOk(LogoutEverywhereDocument, {}, { token: phone.token })).logoutEverywhere, true);
     for (const session of [account, phone]) {
       await expectTokenRefusedEverywhere(session.token);
       await expectRefreshRefused(session.refreshToken);
     }
-    expectError(await gql(LOGOUT_EVERYWHERE), "UNAUTHENTICATED");
-    await gqlOk(ME, {}, { token: bystander.token });
+    expectError(await request(LogoutEverywhereDocument), "UNAUTHENTICATED");
+    await requestOk(MeDocument, {}, { token: bystander.token });
     const again = await login(account);
-    await gqlOk(ME, {}, { token: again.token });
+    await requestOk(MeDocument, {}, { token: again.token });
   });
 });
 
@@ -381,32 +392,35 @@ describe("tokens issued around a revocation", () => {
   it("a sign-in right after logoutEverywhere works", async () => {
     const account = await registerCustomer();
     for (let i = 0; i < 3; i++) {
-      await gqlOk(LOGOUT_EVERYWHERE, {}, { token: (await login(account)).token });
+      await requestOk(LogoutEverywhereDocument, {}, { token: (await login(account)).token });
       const next = await login(account);
-      assert.equal((await gqlOk(ME, {}, { token: next.token })).me.id, account.id);
+      assert.equal((await requestOk(MeDocument, {}, { token: next.token })).me?.id, account.id);
     }
   });
 
   it("compares milliseconds: in the revocation's second, a token from before it is refused and one from after works", async () => {
     const account = await registerCustomer();
-    await gqlOk(LOGOUT_EVERYWHERE, {}, { token: account.token });
+    await requestOk(LogoutEverywhereDocument, {}, { token: account.token });
     const marker = Number(await redis.get(revocations.userKey(account.id)));
     assert.ok(marker > 0, "logoutEverywhere wrote no marker");
     const secondStart = Math.floor(marker / 1000) * 1000;
-    expectRefused(await gql(ME, {}, { token: await signSessionToken(account.id, marker - 1) }), "token from just before");
+    expectRefused(await request(MeDocument, {}, { token: await signSessionToken(account.id, marker - 1) }), "token from just before");
     // Whole seconds could not tell these apart: same `iat`, one before the revocation, the others after.
     if (marker > secondStart) {
-      expectRefused(await gql(ME, {}, { token: await signSessionToken(account.id, secondStart) }), "token from earlier that second");
+      expectRefused(
+        await request(MeDocument, {}, { token: await signSessionToken(account.id, secondStart) }),
+        "token from earlier that second",
+      );
     }
-    assert.equal((await gqlOk(ME, {}, { token: await signSessionToken(account.id, marker) })).me.id, account.id);
-    await gqlOk(ME, {}, { token: await signSessionToken(account.id, marker + 1) });
-    await gqlOk(ME, {}, { token: await signSessionToken(account.id, secondStart + 999) });
+    assert.equal((await requestOk(MeDocument, {}, { token: await signSessionToken(account.id, marker) })).me?.id, account.id);
+    await requestOk(MeDocument, {}, { token: await signSessionToken(account.id, marker + 1) });
+    await requestOk(MeDocument, {}, { token: await signSessionToken(account.id, secondStart + 999) });
   });
 
   it("refuses a token without a session (made before sessions existed), even well signed", async () => {
     const customer = await registerCustomer();
     const token = await signWith(await projectPrivateKey(), { sub: customer.id, role: "CUSTOMER" });
-    expectRefused(await gql(ME, {}, { token }), "token without sid");
+    expectRefused(await request(MeDocument, {}, { token }), "token without sid");
   });
 });
 

@@ -3,8 +3,8 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { AdjustStockDocument, SetStockDocument, StorefrontListingDocument } from "../sdk/__generated__/graphql.js";
-import { config, createAdmin, gqlOk, requestOk, type Account } from "./support/client.js";
+import { AdjustStockDocument, CreateProductDocument, SetStockDocument, StorefrontListingDocument } from "../sdk/__generated__/graphql.js";
+import { config, createAdmin, requestOk, type Account } from "./support/client.js";
 import { prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
 import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
@@ -32,11 +32,7 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 }
 
 async function createActiveProduct(name: string, priceAmount: number): Promise<string> {
-  const created = await gqlOk(
-    `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
-    { i: { name, priceAmount, status: "ACTIVE" } },
-    { token: admin.token },
-  );
+  const created = await requestOk(CreateProductDocument, { input: { name, priceAmount, status: "ACTIVE" } }, { token: admin.token });
   return created.createProduct.id;
 }
 

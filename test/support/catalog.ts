@@ -1,6 +1,7 @@
 // Products for tests that need real ones (carts take ACTIVE products only, inventory stocks known ones).
 import { randomUUID } from "node:crypto";
-import { createAdmin, gqlOk, type Account } from "./client.js";
+import { CreateProductDocument, type ProductStatus } from "../../sdk/__generated__/graphql.js";
+import { createAdmin, requestOk, type Account } from "./client.js";
 
 let admin: Promise<Account> | undefined;
 /** One administrator per test file, made on first use. */
@@ -11,9 +12,9 @@ export interface TestProduct {
   name: string;
 }
 
-export async function createProduct(input: { status?: "DRAFT" | "ACTIVE" | "ARCHIVED"; name?: string; priceAmount?: number } = {}) {
-  const data = await gqlOk<{ createProduct: TestProduct }>(
-    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name } }`,
+export async function createProduct(input: { status?: ProductStatus; name?: string; priceAmount?: number } = {}): Promise<TestProduct> {
+  const data = await requestOk(
+    CreateProductDocument,
     {
       input: {
         name: input.name ?? `Test product ${randomUUID().slice(0, 8)}`,

@@ -9,6 +9,7 @@ import { SERVICE_HEADER, loadServiceSecret, signServiceAssertion, type ServiceNa
 import { prismaAdapter } from "../../lib/database.js";
 import { PrismaClient as UsersPrisma } from "../../prisma/users/__generated__/client.js";
 import { makeAdmin } from "../../subgraphs/users/src/users.js";
+import { LoginDocument, RegisterDocument, type LoginMutation, type RegisterMutation } from "../../sdk/__generated__/graphql.js";
 
 export const config = loadConfig();
 export const ROUTER_URL = process.env.ROUTER_URL ?? config.router.publicUrl;
@@ -135,31 +136,16 @@ export interface Account {
   refreshToken: string;
 }
 
-/** Selects an AuthPayload, or the ErrorResult that refused it. */
-export const AUTH_RESULT = `__typename ... on AuthPayload { token refreshToken user { id } } ... on ErrorResult { message code }`;
+type AuthOutcome = RegisterMutation["register"] | LoginMutation["login"];
 
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_RESULT} } }`;
-
-interface AuthResult {
-  __typename: string;
-  token: string;
-  refreshToken: string;
-  user: { id: string };
-  message?: string;
-}
-
-function signedIn(result: AuthResult): AuthResult {
+function signedIn(result: AuthOutcome): Extract<AuthOutcome, { __typename: "AuthPayload" }> {
   assert.equal(result.__typename, "AuthPayload", `expected a session, got ${JSON.stringify(result)}`);
   return result;
 }
 
 export async function registerCustomer(name = "Test Customer"): Promise<Account> {
   const email = uniqueEmail("customer");
-  const data = await gqlOk<{ register: AuthResult }>(
-    `mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_RESULT} } }`,
-    { input: { email, password: STRONG_PASSWORD, name } },
-    { ip: randomIp() },
-  );
+  const data = await requestOk(RegisterDocument, { input: { email, password: STRONG_PASSWORD, name } }, { ip: randomIp() });
   const { token, refreshToken, user } = signedIn(data.register);
   return { id: user.id, email, password: STRONG_PASSWORD, token, refreshToken };
 }
@@ -170,7 +156,7 @@ export async function createAdmin(): Promise<Account> {
   try {
     const email = uniqueEmail("admin");
     const { user, generatedPassword } = await makeAdmin(prisma, email);
-    const data = await gqlOk<{ login: AuthResult }>(LOGIN, { email, password: generatedPassword }, { ip: randomIp() });
+    const data = await requestOk(LoginDocument, { email, password: generatedPassword! }, { ip: randomIp() });
     const { token, refreshToken } = signedIn(data.login);
     return { id: user.id, email, password: generatedPassword!, token, refreshToken };
   } finally {
