@@ -123,6 +123,44 @@ describe("live cart pricing", () => {
   });
 });
 
+describe("the price a line was added at, with updateCartItem", () => {
+  const SET = `mutation($p: ID!, $q: Int!) { updateCartItem(productId: $p, quantity: $q) { __typename } }`;
+
+  test("lowering the quantity keeps the recorded price; raising it records the live one", async () => {
+    const customer = await registerCustomer("Quantity Customer");
+    const clock = await stockedProduct(3000, 10);
+    await addToCart(customer, clock, 4);
+    await gqlOk(UPDATE_PRICE, { id: clock, input: { priceAmount: 3300 } }, await adminToken());
+    await gqlOk(SET, { p: clock, q: 2 }, { token: customer.token });
+    let line = lineOf(await cartOf(customer), clock);
+    assert.deepEqual(line.addedUnitPrice, eur(3000));
+    assert.equal(line.priceChanged, true);
+    await gqlOk(SET, { p: clock, q: 3 }, { token: customer.token });
+    line = lineOf(await cartOf(customer), clock);
+    assert.deepEqual(line.addedUnitPrice, eur(3300));
+    assert.equal(line.priceChanged, false);
+    assert.deepEqual(line.lineTotal, eur(9900));
+  });
+});
+
+describe("a cart with two currencies", () => {
+  test("a line priced in another currency than the cart's oldest line is OTHER_CURRENCY and not counted", async () => {
+    const customer = await registerCustomer("Currency Customer");
+    const [euroLine, dollarLine] = await Promise.all([stockedProduct(1000, 5), stockedProduct(2000, 5)]);
+    await addToCart(customer, euroLine, 1);
+    await addToCart(customer, dollarLine, 2);
+    await gqlOk(UPDATE_PRICE, { id: dollarLine, input: { currency: "USD" } }, await adminToken());
+    const cart = await cartOf(customer);
+    const line = lineOf(cart, dollarLine);
+    assert.equal(line.availability, "OTHER_CURRENCY");
+    assert.deepEqual(line.unitPrice, { amount: 2000, currency: "USD" });
+    assert.deepEqual(line.lineTotal, { amount: 4000, currency: "USD" });
+    assert.equal(line.priceChanged, true, "the currency changed since it was added");
+    assert.deepEqual(cart.subtotal, eur(1000), "only the lines in the cart's currency are summed");
+    assert.equal(cart.readyForCheckout, false);
+  });
+});
+
 describe("a line whose product is no longer known", () => {
   test("is NOT_ON_SALE, priced at its added price, not counted, and the cart still shows", async () => {
     const customer = await registerCustomer("Ghost Line Customer");
