@@ -26,3 +26,49 @@ export async function productStatuses(
   );
   return new Map(ids.map((id, index) => [id, data._entities[index]?.status ?? null]));
 }
+
+/** A product's status and live unit price, as products shows it to the caller. */
+export interface ProductOffer {
+  status: ProductStatusName;
+  price: { amount: number; currency: string };
+}
+
+const PRODUCT_OFFERS = `query ProductOffers($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id status price { amount currency } } }
+}`;
+
+/** Like productStatuses, with the live price: null for unknown products and those hidden from the caller. */
+export async function productOffers(
+  services: ServiceClient,
+  productIds: string[],
+  options: ServiceCallOptions = {},
+): Promise<Map<string, ProductOffer | null>> {
+  const ids = [...new Set(productIds)];
+  const data = await services.call<{ _entities: (ProductOffer | null)[] }>(
+    "products",
+    PRODUCT_OFFERS,
+    { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    options,
+  );
+  return new Map(ids.map((id, index) => [id, data._entities[index] ?? null]));
+}
+
+const AVAILABLE_UNITS = `query AvailableUnits($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { inventory { available } } }
+}`;
+
+/** Units of each product that can be ordered now, asked of inventory (0 for products it does not know). */
+export async function availableUnits(
+  services: ServiceClient,
+  productIds: string[],
+  options: ServiceCallOptions = {},
+): Promise<Map<string, number>> {
+  const ids = [...new Set(productIds)];
+  const data = await services.call<{ _entities: ({ inventory: { available: number } | null } | null)[] }>(
+    "inventory",
+    AVAILABLE_UNITS,
+    { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    options,
+  );
+  return new Map(ids.map((id, index) => [id, data._entities[index]?.inventory?.available ?? 0]));
+}

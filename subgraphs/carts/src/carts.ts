@@ -3,7 +3,8 @@ import { z } from "zod";
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import type { ErrorResult } from "../../../lib/errors.js";
-import { productStatuses } from "../../../lib/productStatus.js";
+import type DataLoader from "dataloader";
+import { type ProductOffer } from "../../../lib/productStatus.js";
 import { parseInput, uuid } from "../../../lib/validation.js";
 import type { Cart, CartItem, Prisma } from "../../../prisma/carts/__generated__/client.js";
 import type { CartsContext } from "./context.js";
@@ -92,8 +93,9 @@ async function changeCart<Refusal extends CartRefusal = never>(
     if (error instanceof RolledBack) return error.refusal as Refusal;
     throw error;
   }
-  // An earlier mutation in the same operation may have loaded the old items.
+  // An earlier mutation in the same operation may have loaded (and priced) the old items.
   ctx.loaders.itemsByCartId.clear(cart.id);
+  pricedCarts.get(ctx.loaders)?.delete(cart.id);
   return cart;
 }
 
@@ -102,11 +104,16 @@ async function changeCart<Refusal extends CartRefusal = never>(
  * subgraph with the customer's own rights. Unknown, DRAFT and ARCHIVED get the same answer, so the
  * cart reveals nothing about products a customer cannot see.
  */
-async function checkOnSale(ctx: CartsContext, productId: string): Promise<ProductUnavailable | undefined> {
-  const statuses = await productStatuses(ctx.services, [productId], { requestId: ctx.requestId, authorization: ctx.authorization });
-  if (statuses.get(productId) === "ACTIVE") return undefined;
+async function onSale(ctx: CartsContext, productId: string): Promise<ProductOffer | ProductUnavailable> {
+  const offer = await ctx.loaders.productOffer.load(productId);
+  if (offer?.status === "ACTIVE") return offer;
   return { __typename: "ProductUnavailableError", code: "PRODUCT_UNAVAILABLE", message: "No product on sale has this id.", productId };
 }
+
+const isRefusal = (value: ProductOffer | ProductUnavailable): value is ProductUnavailable => "__typename" in value;
+
+/** The columns recording the price a customer last added units at (see CartItem.addedUnitPrice). */
+const addedPrice = (offer: ProductOffer) => ({ addedUnitAmount: offer.price.amount, addedCurrency: offer.price.currency });
 
 /** The `@listSize(assumedSize:)` of Cart.items: the router's cost estimate relies on it. */
 export const MAX_CART_LINES = 100;
@@ -127,13 +134,13 @@ async function checkLineCount(tx: Prisma.TransactionClient, cart: Cart): Promise
 export async function addToCart(ctx: CartsContext, input: { productId: string; quantity: number }): Promise<Cart | CartRefusal> {
   requireViewer(ctx.viewer);
   const { productId, quantity } = parseInput(addSchema, input, "");
-  const unavailable = await checkOnSale(ctx, productId);
-  if (unavailable) return unavailable;
+  const offer = await onSale(ctx, productId);
+  if (isRefusal(offer)) return offer;
   return changeCart(ctx, async (tx, cart) => {
     const item = await tx.cartItem.upsert({
       where: { cartId_productId: { cartId: cart.id, productId } },
-      create: { cartId: cart.id, productId, quantity },
-      update: { quantity: { increment: quantity } },
+      create: { cartId: cart.id, productId, quantity, ...addedPrice(offer) },
+      update: { quantity: { increment: quantity }, ...addedPrice(offer) },
     });
     const tooManyLines = await checkLineCount(tx, cart);
     if (tooManyLines) return tooManyLines;
@@ -158,10 +165,14 @@ export async function updateCartItem(ctx: CartsContext, input: { productId: stri
     where: { productId, cart: { customerId: viewer.userId } },
     select: { quantity: true },
   });
+  // Raising the quantity records the live price the customer now agreed to; lowering it keeps the old one.
+  let offer: ProductOffer | undefined;
   if (quantity > (current?.quantity ?? 0)) {
-    const unavailable = await checkOnSale(ctx, productId);
-    if (unavailable) return unavailable;
+    const onSaleOffer = await onSale(ctx, productId);
+    if (isRefusal(onSaleOffer)) return onSaleOffer;
+    offer = onSaleOffer;
   }
+  const price = offer ? addedPrice(offer) : {};
   return changeCart(ctx, async (tx, cart) => {
     if (quantity === 0) {
       await tx.cartItem.deleteMany({ where: { cartId: cart.id, productId } });
@@ -169,8 +180,8 @@ export async function updateCartItem(ctx: CartsContext, input: { productId: stri
     }
     await tx.cartItem.upsert({
       where: { cartId_productId: { cartId: cart.id, productId } },
-      create: { cartId: cart.id, productId, quantity },
-      update: { quantity },
+      create: { cartId: cart.id, productId, quantity, ...price },
+      update: { quantity, ...price },
     });
     return checkLineCount(tx, cart);
   });
@@ -181,4 +192,118 @@ export async function clearCart(ctx: CartsContext): Promise<Cart> {
     await tx.cartItem.deleteMany({ where: { cartId: cart.id } });
     return undefined;
   });
+}
+
+const removeSchema = z.object({ productId: productIdSchema });
+
+/**
+ * Removes a product from the viewer's cart (only ever the viewer's own). A product not in the cart leaves
+ * the cart as it is, `updatedAt` included; a customer without a cart gets a new, empty one.
+ */
+export async function removeFromCart(ctx: CartsContext, input: { productId: string }): Promise<Cart> {
+  const viewer = requireViewer(ctx.viewer);
+  const { productId } = parseInput(removeSchema, input, "");
+  const removed = await ctx.prisma.cartItem.deleteMany({ where: { productId, cart: { customerId: viewer.userId } } });
+  if (removed.count === 0) {
+    const unchanged = await ctx.prisma.cart.findUnique({ where: { customerId: viewer.userId } });
+    if (unchanged) return unchanged;
+  }
+  // Bumps `updatedAt` after a removal (and creates the cart of a customer who had none).
+  return changeCart<never>(ctx, async () => undefined);
+}
+
+// Live pricing: each line's price from products and stock from inventory, one batched call each per
+// request (the loaders), whatever the number of lines.
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+export type CartLineAvailability = "AVAILABLE" | "NOT_ON_SALE" | "INSUFFICIENT_STOCK" | "OTHER_CURRENCY";
+
+export interface PricedLine {
+  unitPrice: Money;
+  lineTotal: Money;
+  addedUnitPrice: Money | null;
+  priceChanged: boolean;
+  availability: CartLineAvailability;
+  available: number;
+}
+export interface PricedCart {
+  lines: Map<string, PricedLine>;
+  subtotal: Money;
+  readyForCheckout: boolean;
+}
+
+/** The currency of a cart with no line on sale: the catalog's default (products' CreateProductInput.currency). */
+export const DEFAULT_CURRENCY = "EUR";
+
+/** Each request prices a cart once, however many of its fields and lines are selected. */
+const pricedCarts = new WeakMap<CartsContext["loaders"], Map<string, Promise<PricedCart>>>();
+
+async function loadAll<K, V>(loader: DataLoader<K, V>, keys: K[]): Promise<V[]> {
+  const values = await loader.loadMany(keys);
+  return values.map((value) => {
+    if (value instanceof Error) throw value;
+    return value;
+  });
+}
+
+export function pricedCart(ctx: CartsContext, cartId: string): Promise<PricedCart> {
+  let carts = pricedCarts.get(ctx.loaders);
+  if (!carts) pricedCarts.set(ctx.loaders, (carts = new Map<string, Promise<PricedCart>>()));
+  let priced = carts.get(cartId);
+  if (!priced) carts.set(cartId, (priced = priceCart(ctx, cartId)));
+  return priced;
+}
+
+async function priceCart(ctx: CartsContext, cartId: string): Promise<PricedCart> {
+  const lines = await ctx.loaders.itemsByCartId.load(cartId);
+  const productIds = lines.map((line) => line.productId);
+  const [offers, units] = await Promise.all([
+    loadAll(ctx.loaders.productOffer, productIds),
+    loadAll(ctx.loaders.availableUnits, productIds),
+  ]);
+  const currency = offers.find((offer) => offer?.status === "ACTIVE")?.price.currency ?? DEFAULT_CURRENCY;
+  const priced = new Map<string, PricedLine>();
+  let subtotal = 0;
+  lines.forEach((line, index) => {
+    const offer = offers[index] ?? null;
+    const available = units[index] ?? 0;
+    const addedUnitPrice =
+      line.addedUnitAmount != null && line.addedCurrency != null ? { amount: line.addedUnitAmount, currency: line.addedCurrency } : null;
+    // A product products no longer knows keeps the price it was added at, so the cart still shows.
+    const unitPrice = offer?.price ?? addedUnitPrice ?? { amount: 0, currency };
+    const availability: CartLineAvailability =
+      offer?.status !== "ACTIVE"
+        ? "NOT_ON_SALE"
+        : unitPrice.currency !== currency
+          ? "OTHER_CURRENCY"
+          : available < line.quantity
+            ? "INSUFFICIENT_STOCK"
+            : "AVAILABLE";
+    const lineTotal = { amount: unitPrice.amount * line.quantity, currency: unitPrice.currency };
+    if (availability === "AVAILABLE" || availability === "INSUFFICIENT_STOCK") subtotal += lineTotal.amount;
+    priced.set(line.id, {
+      unitPrice,
+      lineTotal,
+      addedUnitPrice,
+      priceChanged:
+        addedUnitPrice != null && (addedUnitPrice.amount !== unitPrice.amount || addedUnitPrice.currency !== unitPrice.currency),
+      availability,
+      available,
+    });
+  });
+  return {
+    lines: priced,
+    subtotal: { amount: subtotal, currency },
+    readyForCheckout: lines.length > 0 && [...priced.values()].every((line) => line.availability === "AVAILABLE"),
+  };
+}
+
+/** The pricing of one cart line (its cart is priced once per request). */
+export async function pricedLine(ctx: CartsContext, item: CartItem): Promise<PricedLine> {
+  const line = (await pricedCart(ctx, item.cartId)).lines.get(item.id);
+  if (!line) throw new Error(`item ${item.id} is not in its cart any more`);
+  return line;
 }

@@ -12,7 +12,7 @@ export async function createCartsServer(config: Config, prisma = createPrisma("c
     name: "carts",
     config,
     resolvers,
-    createContext: (base) => ({ ...base, prisma, services, loaders: createLoaders(prisma) }),
+    createContext: (base) => ({ ...base, prisma, services, loaders: createLoaders(prisma, services, base) }),
     prisma,
   });
 }

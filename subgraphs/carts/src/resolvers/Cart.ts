@@ -6,4 +6,6 @@ export const Cart: CartResolvers = {
   customer: (cart) => ({ id: cart.customerId }),
   items: (cart, _, ctx) => carts.items(ctx, cart),
   totalQuantity: (cart, _, ctx) => carts.totalQuantity(ctx, cart),
+  subtotal: async (cart, _, ctx) => (await carts.pricedCart(ctx, cart.id)).subtotal,
+  readyForCheckout: async (cart, _, ctx) => (await carts.pricedCart(ctx, cart.id)).readyForCheckout,
 };
