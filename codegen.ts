@@ -29,7 +29,7 @@ const subgraphs: Record<SubgraphName, { context: string; mappers: Mappers }> = {
   orders: {
     context: "OrdersContext",
     mappers: {
-      ...prismaModels("orders", ["Order"]),
+      ...prismaModels("orders", ["Order", "OrderStatusChange"]),
       OrderItem: "../orders.js#PricedOrderItem as OrderItemModel",
       User: "../../../../lib/types.js#EntityReference",
     },

@@ -39,6 +39,7 @@ function insertOrder(customerId: string, minutesAgo = 0): Promise<Order> {
     data: {
       customerId,
       currency: "EUR",
+      subtotalAmount: 2 * 1250 + 999,
       totalAmount: 2 * 1250 + 999,
       createdAt: new Date(Date.now() - minutesAgo * 60_000),
       items: {
@@ -174,7 +175,9 @@ describe("order queries (through the router)", () => {
     const placedAt = new Date();
     const placed = await Promise.all(
       Array.from({ length: 3 }, () =>
-        prisma.order.create({ data: { customerId: customer.id, currency: "EUR", totalAmount: 100, createdAt: placedAt } }),
+        prisma.order.create({
+          data: { customerId: customer.id, currency: "EUR", subtotalAmount: 100, totalAmount: 100, createdAt: placedAt },
+        }),
       ),
     );
     const seen: string[] = [];

@@ -124,6 +124,7 @@ describe("payments through the router", () => {
       data: {
         customerId: owner.id,
         currency: "EUR",
+        subtotalAmount: 3499,
         totalAmount: 3499,
         items: { create: [{ productId: randomUUID(), productName: "Walnut Desk Lamp", unitAmount: 3499, quantity: 1 }] },
       },

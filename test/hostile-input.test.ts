@@ -319,7 +319,13 @@ describe("hand-made cursors", () => {
     it("myOrders refuses forged dates and ids", async () => {
       for (const minutesAgo of [2, 1]) {
         await prisma.order.create({
-          data: { customerId: customer.id, currency: "EUR", totalAmount: 100, createdAt: new Date(Date.now() - minutesAgo * 60_000) },
+          data: {
+            customerId: customer.id,
+            currency: "EUR",
+            subtotalAmount: 100,
+            totalAmount: 100,
+            createdAt: new Date(Date.now() - minutesAgo * 60_000),
+          },
         });
       }
       const MY_ORDERS = `query($after: String) { myOrders(first: 1, after: $after) { edges { node { id } } pageInfo { endCursor } } }`;

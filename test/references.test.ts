@@ -160,6 +160,7 @@ describe("lists of references degrade per line", () => {
       data: {
         customerId: customer.id,
         currency: "EUR",
+        subtotalAmount: 300,
         totalAmount: 300,
         items: {
           create: [

@@ -1,13 +1,14 @@
 import type DataLoader from "dataloader";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import { byId, groupedBy } from "../../../lib/loaders.js";
-import type { Order, OrderItem, PrismaClient } from "../../../prisma/orders/__generated__/client.js";
+import type { Order, OrderItem, OrderStatusChange, PrismaClient } from "../../../prisma/orders/__generated__/client.js";
 
 export interface OrdersContext extends BaseContext {
   prisma: PrismaClient;
   loaders: {
     orderById: DataLoader<string, Order | null>;
     itemsByOrderId: DataLoader<string, OrderItem[]>;
+    statusChangesByOrderId: DataLoader<string, OrderStatusChange[]>;
   };
 }
 
@@ -17,6 +18,10 @@ export function createLoaders(prisma: PrismaClient): OrdersContext["loaders"] {
     itemsByOrderId: groupedBy(
       (item) => item.orderId,
       (orderIds) => prisma.orderItem.findMany({ where: { orderId: { in: orderIds } }, orderBy: { id: "asc" } }),
+    ),
+    statusChangesByOrderId: groupedBy(
+      (change) => change.orderId,
+      (orderIds) => prisma.orderStatusChange.findMany({ where: { orderId: { in: orderIds } }, orderBy: [{ at: "asc" }, { id: "asc" }] }),
     ),
   };
 }
