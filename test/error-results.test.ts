@@ -26,6 +26,7 @@ describe("expected outcomes are results", () => {
       "EmailTakenError",
       "InsufficientStockError",
       "InvalidCredentialsError",
+      "InvalidStatusTransitionError",
       "LastAdminError",
       "ProductPublishedError",
       "ProductUnavailableError",
@@ -50,6 +51,7 @@ describe("expected outcomes are results", () => {
       deleteCategory: ["CategoryDeleted", "CategoryNotEmptyError"],
       adjustStock: ["Inventory", "InsufficientStockError"],
       setStock: ["Inventory", "InsufficientStockError"],
+      updateOrderStatus: ["Order", "InvalidStatusTransitionError"],
     };
     for (const [name, members] of Object.entries(expected)) {
       const field = mutations[name];
