@@ -4,6 +4,27 @@ import type { ServiceCallOptions, ServiceClient } from "./serviceClient.js";
 
 export type ProductStatusName = "DRAFT" | "ACTIVE" | "ARCHIVED";
 
+/**
+ * One `_entities` call to `target` for the distinct `productIds`; answers each id's entity (null
+ * where the callee has none or hides it), in a map keyed by id.
+ */
+async function productEntities<T>(
+  services: ServiceClient,
+  target: "products" | "inventory",
+  query: string,
+  productIds: string[],
+  options: ServiceCallOptions,
+): Promise<Map<string, T | null>> {
+  const ids = [...new Set(productIds)];
+  const data = await services.call<{ _entities: (T | null)[] }>(
+    target,
+    query,
+    { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    options,
+  );
+  return new Map(ids.map((id, index) => [id, data._entities[index] ?? null]));
+}
+
 const PRODUCT_STATUSES = `query ProductStatuses($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id status } }
 }`;
@@ -17,14 +38,8 @@ export async function productStatuses(
   productIds: string[],
   options: ServiceCallOptions = {},
 ): Promise<Map<string, ProductStatusName | null>> {
-  const ids = [...new Set(productIds)];
-  const data = await services.call<{ _entities: ({ id: string; status: ProductStatusName } | null)[] }>(
-    "products",
-    PRODUCT_STATUSES,
-    { representations: ids.map((id) => ({ __typename: "Product", id })) },
-    options,
-  );
-  return new Map(ids.map((id, index) => [id, data._entities[index]?.status ?? null]));
+  const entities = await productEntities<{ status: ProductStatusName }>(services, "products", PRODUCT_STATUSES, productIds, options);
+  return new Map([...entities].map(([id, entity]) => [id, entity?.status ?? null]));
 }
 
 /** A product's status and live unit price, as products shows it to the caller. */
@@ -43,14 +58,7 @@ export async function productOffers(
   productIds: string[],
   options: ServiceCallOptions = {},
 ): Promise<Map<string, ProductOffer | null>> {
-  const ids = [...new Set(productIds)];
-  const data = await services.call<{ _entities: (ProductOffer | null)[] }>(
-    "products",
-    PRODUCT_OFFERS,
-    { representations: ids.map((id) => ({ __typename: "Product", id })) },
-    options,
-  );
-  return new Map(ids.map((id, index) => [id, data._entities[index] ?? null]));
+  return productEntities<ProductOffer>(services, "products", PRODUCT_OFFERS, productIds, options);
 }
 
 const AVAILABLE_UNITS = `query AvailableUnits($representations: [_Any!]!) {
@@ -63,12 +71,12 @@ export async function availableUnits(
   productIds: string[],
   options: ServiceCallOptions = {},
 ): Promise<Map<string, number>> {
-  const ids = [...new Set(productIds)];
-  const data = await services.call<{ _entities: ({ inventory: { available: number } | null } | null)[] }>(
+  const entities = await productEntities<{ inventory: { available: number } | null }>(
+    services,
     "inventory",
     AVAILABLE_UNITS,
-    { representations: ids.map((id) => ({ __typename: "Product", id })) },
+    productIds,
     options,
   );
-  return new Map(ids.map((id, index) => [id, data._entities[index]?.inventory?.available ?? 0]));
+  return new Map([...entities].map(([id, entity]) => [id, entity?.inventory?.available ?? 0]));
 }

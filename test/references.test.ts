@@ -3,7 +3,6 @@
 // catalog confirms, and lists of references degrade per line instead of failing whole.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { setTimeout as delay } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { prismaAdapter } from "../lib/database.js";
 import { PrismaClient as CartsPrisma } from "../prisma/carts/__generated__/client.js";
@@ -29,7 +28,17 @@ import {
   type AdjustStockMutation,
   type UpdateCartItemMutation,
 } from "../sdk/__generated__/graphql.js";
-import { config, expectError, expectErrorResult, gql, registerCustomer, request, requestOk, type Account } from "./support/client.js";
+import {
+  config,
+  eventually,
+  expectError,
+  expectErrorResult,
+  gql,
+  registerCustomer,
+  request,
+  requestOk,
+  type Account,
+} from "./support/client.js";
 import { activeProduct, catalogAdmin, createProduct } from "./support/catalog.js";
 
 const carts = new CartsPrisma({ adapter: prismaAdapter(config.subgraphs.carts.databaseUrl, 2) });
@@ -39,16 +48,6 @@ const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.pr
 after(() => Promise.all([carts.$disconnect(), inventory.$disconnect(), orders.$disconnect(), products.$disconnect()]));
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-/** Polls until `check` passes: lifecycle events reach inventory through a queue (normally well under a second). */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return;
-    await delay(50);
-  }
-  assert.fail(`${what} did not happen within ${timeoutMs} ms`);
-}
-
 const knownStatus = async (productId: string) => (await inventory.knownProduct.findUnique({ where: { productId } }))?.status;
 
 type CartChange = AddToCartMutation["addToCart"] | UpdateCartItemMutation["updateCartItem"];

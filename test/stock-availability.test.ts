@@ -2,9 +2,8 @@
 // on the stock-availability queue and the products worker updates its read model. End to end here.
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { AdjustStockDocument, CreateProductDocument, SetStockDocument, StorefrontListingDocument } from "../sdk/__generated__/graphql.js";
-import { config, createAdmin, requestOk, type Account } from "./support/client.js";
+import { config, createAdmin, eventually, requestOk, type Account } from "./support/client.js";
 import { prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
 import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
@@ -19,16 +18,6 @@ before(async () => {
 async function idsWhere(search: string, inStock: boolean): Promise<string[]> {
   const data = await requestOk(StorefrontListingDocument, { first: 10, filter: { search, inStock } });
   return data.products.edges.map((edge) => edge.node.id);
-}
-
-/** Polls until `check` passes: the read model is eventually consistent (normally well under a second). */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return;
-    await delay(50);
-  }
-  assert.fail(`${what} did not happen within ${timeoutMs} ms`);
 }
 
 async function createActiveProduct(name: string, priceAmount: number): Promise<string> {

@@ -197,3 +197,13 @@ export async function request<R, V>(
 export async function requestOk<R, V>(document: TypedDocumentNode<R, V>, ...[variables, options]: VariablesArgument<V>): Promise<R> {
   return gqlOk<R>(documentSource(document), (variables ?? {}) as Record<string, unknown>, options);
 }
+
+/** Polls until `check` passes, for what arrives through a queue (normally well under a second). */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`${what} did not happen within ${timeoutMs} ms`);
+}
