@@ -24,6 +24,7 @@ const urlWithProtocol = (protocols: string[]) =>
   );
 
 const positiveInt = z.coerce.number().int("must be a whole number").positive("must be greater than 0");
+const nonNegativeInt = z.coerce.number().int("must be a whole number").min(0, "must not be negative");
 const bool = z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1");
 
 const subgraphKeys = Object.fromEntries(
@@ -39,6 +40,9 @@ const subgraphKeys = Object.fromEntries(
     ];
   }),
 ) as Record<string, z.ZodType>;
+
+/** Where `npm start` runs the local Stripe API emulator unless STRIPE_API_URL says otherwise. */
+export const DEFAULT_STRIPE_EMULATOR_URL = "http://127.0.0.1:12111";
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -84,6 +88,20 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt.default(10 * 1024 * 1024),
   MAX_UPLOAD_FILES: positiveInt.default(10),
   MAX_IMAGE_PIXELS: positiveInt.default(40_000_000),
+  // Checkout and payments (issue 8). Amounts are integer minor units of the order's currency.
+  UNPAID_ORDER_TTL_SECONDS: positiveInt.default(1800),
+  SHIPPING_FEE_AMOUNT: nonNegativeInt.default(499),
+  FREE_SHIPPING_MIN_SUBTOTAL: nonNegativeInt.default(5000),
+  TAX_RATE_BASIS_POINTS: nonNegativeInt.max(10_000, "must be at most 10000 (100%)").default(1900),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret or restricted key (sk_test_..., sk_live_...)")
+    .optional(),
+  STRIPE_API_URL: urlWithProtocol(["http:", "https:"]).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters (Stripe's look like whsec_...)").optional(),
+  STRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default(".secrets/stripe-webhook-secret"),
+  PAYMENT_RECONCILE_INTERVAL_SECONDS: positiveInt.default(300),
 });
 
 export interface SubgraphSettings {
@@ -137,6 +155,29 @@ export interface Config {
     /** Base URL under which stored images are served (the router proxies /assets to products). */
     publicAssetUrl: string;
   };
+  checkout: {
+    /** An order not paid within this many seconds is cancelled and its stock released (a delayed BullMQ job). */
+    unpaidOrderTtlSeconds: number;
+    /** Shipping charged per order below freeShippingMinSubtotal (minor units); from that subtotal on shipping is free. */
+    shippingFeeAmount: number;
+    freeShippingMinSubtotal: number;
+    /** Tax on subtotal plus shipping, in basis points (1900 = 19 %), rounded half up to a minor unit. */
+    taxRateBasisPoints: number;
+  };
+  stripe: {
+    /** Unset: the local Stripe emulator (development and tests), with the emulator's test key. */
+    secretKey?: string;
+    /**
+     * Where the stripe SDK sends requests instead of api.stripe.com: STRIPE_API_URL, which defaults to
+     * the emulator's http://127.0.0.1:12111 when STRIPE_SECRET_KEY is unset; undefined means Stripe itself.
+     */
+    apiUrl?: string;
+    /** Verifies `Stripe-Signature` on webhooks; when unset, read from (or generated into) webhookSecretFile. */
+    webhookSecret?: string;
+    webhookSecretFile: string;
+    /** How often the reconciliation job lists Stripe's recent events to apply any webhook missed. */
+    reconcileIntervalSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -157,7 +198,7 @@ function parseTrustProxy(value: string): string | boolean | number {
 }
 
 /** Never echoed in configuration errors (they end up in logs). */
-const SECRET_SETTINGS = new Set(["SUBGRAPH_SECRET", "JWT_PRIVATE_KEY"]);
+const SECRET_SETTINGS = new Set(["SUBGRAPH_SECRET", "JWT_PRIVATE_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -191,6 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === "production";
   if (isProduction && !e.JWT_PUBLIC_KEY) problems.push("JWT_PUBLIC_KEY: required in production (SPKI PEM of the Ed25519 signing key)");
   if (isProduction && !e.SUBGRAPH_SECRET) problems.push("SUBGRAPH_SECRET: required in production (e.g. `openssl rand -base64 32`)");
+  if (isProduction && !e.STRIPE_SECRET_KEY)
+    problems.push("STRIPE_SECRET_KEY: required in production (the emulator is for development and tests)");
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET)
+    problems.push("STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of Stripe's webhook endpoint)");
   if (isProduction && e.CORS_ORIGINS === "*") problems.push("CORS_ORIGINS: list the allowed origins in production, '*' is for development");
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -245,6 +290,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         /\/$/,
         "",
       ),
+    },
+    checkout: {
+      unpaidOrderTtlSeconds: e.UNPAID_ORDER_TTL_SECONDS,
+      shippingFeeAmount: e.SHIPPING_FEE_AMOUNT,
+      freeShippingMinSubtotal: e.FREE_SHIPPING_MIN_SUBTOTAL,
+      taxRateBasisPoints: e.TAX_RATE_BASIS_POINTS,
+    },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      apiUrl: e.STRIPE_API_URL ?? (e.STRIPE_SECRET_KEY ? undefined : DEFAULT_STRIPE_EMULATOR_URL),
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      webhookSecretFile: e.STRIPE_WEBHOOK_SECRET_FILE,
+      reconcileIntervalSeconds: e.PAYMENT_RECONCILE_INTERVAL_SECONDS,
     },
   };
 }

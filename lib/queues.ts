@@ -7,14 +7,18 @@ import type { Logger } from "./logger.js";
 // ---------------------------------------------------------------------------------------------
 // stock: stock changes for an order, consumed by the inventory worker (subgraphs/inventory/src/worker.ts).
 
-export type StockJobName = "reserve" | "release" | "commit";
+/**
+ * `reserve` holds stock for an order; `release` gives it back (cancelled or expired unpaid); `commit`
+ * sells it (paid); `return` puts a committed sale's units back on hand (a paid order cancelled before shipping).
+ */
+export type StockJobName = "reserve" | "release" | "commit" | "return";
 
 export interface StockLine {
   productId: string;
   quantity: number;
 }
 
-/** `lines` is required for `reserve`; `release` and `commit` act on what the order reserved. */
+/** `lines` is required for `reserve`; `release`, `commit` and `return` act on what the order reserved or sold. */
 export interface StockJobData {
   orderId: string;
   lines?: StockLine[];
@@ -31,11 +35,11 @@ export interface StockShortage {
  * the job completes with INSUFFICIENT_STOCK and is not retried.
  */
 export type StockJobResult =
-  | { status: "RESERVED" | "RELEASED" | "COMMITTED"; lines: StockLine[] }
+  | { status: "RESERVED" | "RELEASED" | "COMMITTED" | "RETURNED"; lines: StockLine[] }
   /** The same change was applied before (a retried or duplicated job): nothing changed. */
   | { status: "ALREADY_APPLIED"; lines: StockLine[] }
   | { status: "INSUFFICIENT_STOCK"; shortages: StockShortage[] }
-  /** release/commit for an order with no open reservation (never reserved, or already settled). */
+  /** release/commit for an order with no open reservation (never reserved, or already settled); return with no sale. */
   | { status: "NOTHING_RESERVED"; lines: [] };
 
 /**
@@ -82,12 +86,62 @@ export interface ProductLifecycleJobData {
 // No custom job ids either, for the same reason as availability events.
 
 // ---------------------------------------------------------------------------------------------
+// payment-events: published by the payments subgraph when a Stripe event changes a payment, consumed
+// by the orders worker, which moves the order (PAID, REFUNDED) and its stock. One job per Stripe event.
+
+export type PaymentEventJobName = "succeeded" | "failed" | "refunded";
+
+export interface PaymentEventJobData {
+  /** The Stripe event (evt_...) this came from. */
+  eventId: string;
+  orderId: string;
+  /** The payments subgraph's Payment id. */
+  paymentId: string;
+  /** The PaymentIntent (pi_...). */
+  providerPaymentId: string;
+  /** The payment's amount, minor units. */
+  amount: number;
+  currency: string;
+  /** Minor units refunded so far (for "refunded"; 0 otherwise). */
+  refundedAmount: number;
+}
+
+/** The job id: one job per Stripe event, so a replayed event that is still kept is not queued twice. */
+export const paymentEventJobId = (eventId: string) => `payment-${eventId}`;
+
+// ---------------------------------------------------------------------------------------------
+// order-expiry: delayed jobs the orders subgraph schedules when a checkout starts; the orders worker
+// cancels the order if it is still unpaid then (or releases a reservation a failed checkout left).
+
+export type OrderExpiryJobName = "expire";
+
+export interface OrderExpiryJobData {
+  orderId: string;
+}
+
+export const orderExpiryJobId = (orderId: string) => `${orderId}-expire`;
+
+// ---------------------------------------------------------------------------------------------
+// payment-reconciliation: a repeatable job of the payments worker that lists Stripe's recent events
+// and applies those no webhook delivered.
+
+export type PaymentReconciliationJobName = "reconcile";
+
+export interface PaymentReconciliationJobData {
+  /** How far back to look. */
+  hours: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every queue and what its jobs carry; `createQueue` and typed workers read it. */
 export interface QueueTypes {
   stock: { name: StockJobName; data: StockJobData; result: StockJobResult };
   "stock-availability": { name: StockAvailabilityJobName; data: StockAvailabilityJobData; result: void };
   "product-lifecycle": { name: ProductLifecycleJobName; data: ProductLifecycleJobData; result: void };
+  "payment-events": { name: PaymentEventJobName; data: PaymentEventJobData; result: void };
+  "order-expiry": { name: OrderExpiryJobName; data: OrderExpiryJobData; result: void };
+  "payment-reconciliation": { name: PaymentReconciliationJobName; data: PaymentReconciliationJobData; result: void };
 }
 export type QueueName = keyof QueueTypes;
 
@@ -95,6 +149,9 @@ export const QUEUE_NAMES = {
   stock: "stock",
   stockAvailability: "stock-availability",
   productLifecycle: "product-lifecycle",
+  paymentEvents: "payment-events",
+  orderExpiry: "order-expiry",
+  paymentReconciliation: "payment-reconciliation",
 } as const satisfies Record<string, QueueName>;
 
 export type TypedQueue<N extends QueueName> = Queue<QueueTypes[N]["data"], QueueTypes[N]["result"], QueueTypes[N]["name"]>;

@@ -23,7 +23,9 @@ describe("expected outcomes are results", () => {
     assert.deepEqual(errorTypes.map((type) => type.name).sort(), [
       "CartLimitError",
       "CategoryNotEmptyError",
+      "CheckoutStockError",
       "EmailTakenError",
+      "EmptyCartError",
       "InsufficientStockError",
       "InvalidCredentialsError",
       "InvalidStatusTransitionError",
@@ -52,6 +54,8 @@ describe("expected outcomes are results", () => {
       adjustStock: ["Inventory", "InsufficientStockError"],
       setStock: ["Inventory", "InsufficientStockError"],
       updateOrderStatus: ["Order", "InvalidStatusTransitionError"],
+      checkout: ["CheckoutSuccess", "CheckoutStockError", "EmptyCartError"],
+      cancelOrder: ["Order", "InvalidStatusTransitionError"],
     };
     for (const [name, members] of Object.entries(expected)) {
       const field = mutations[name];

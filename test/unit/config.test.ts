@@ -16,7 +16,13 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 const STRONG_SECRET = "q3Vx0b7R1mZ8kP2sT9wY4nC6hJ5eL0aG7uD3fK1iO8c";
-const production = { NODE_ENV: "production", JWT_PUBLIC_KEY: "unused here", CORS_ORIGINS: "https://shop.example" };
+const production = {
+  NODE_ENV: "production",
+  JWT_PUBLIC_KEY: "unused here",
+  CORS_ORIGINS: "https://shop.example",
+  STRIPE_SECRET_KEY: "sk_live_unusedHere123",
+  STRIPE_WEBHOOK_SECRET: "whsec_unusedHere1234567",
+};
 
 describe("loadConfig defaults", () => {
   it("runs a development stack on localhost from an empty environment", () => {
@@ -104,10 +110,10 @@ describe("loadConfig refusals", () => {
 });
 
 describe("loadConfig in production", () => {
-  it("requires the JWT public key, the subgraph secret and a CORS list, all reported together", () => {
+  it("requires the JWT public key, the subgraph secret, a Stripe key and a CORS list, all reported together", () => {
     assert.deepEqual(
       problemsOf({ NODE_ENV: "production" }).map((problem) => problem.split(":")[0]),
-      ["JWT_PUBLIC_KEY", "SUBGRAPH_SECRET", "CORS_ORIGINS"],
+      ["JWT_PUBLIC_KEY", "SUBGRAPH_SECRET", "STRIPE_SECRET_KEY", "CORS_ORIGINS"],
     );
     assert.ok(problemsOf(production).some((p) => p.startsWith("SUBGRAPH_SECRET: required")));
   });
@@ -118,5 +124,36 @@ describe("loadConfig in production", () => {
     assert.equal(config.serviceAuth.secret, STRONG_SECRET);
     assert.equal(config.seedDemoData, false);
     assert.equal(loadConfig({ ...production, SUBGRAPH_SECRET: STRONG_SECRET, SEED_DEMO_DATA: "true" }).seedDemoData, true);
+    // A Stripe key means Stripe itself, unless STRIPE_API_URL points elsewhere.
+    assert.equal(config.stripe.apiUrl, undefined);
+  });
+});
+
+describe("Stripe settings", () => {
+  it("use the local emulator without a key, and want the webhook secret with one", () => {
+    assert.equal(loadConfig({}).stripe.apiUrl, "http://127.0.0.1:12111");
+    assert.equal(loadConfig({}).stripe.secretKey, undefined);
+    const problems = problemsOf({ STRIPE_SECRET_KEY: "sk_test_abcdef123456" });
+    assert.deepEqual(
+      problems.map((p) => p.split(":")[0]),
+      ["STRIPE_WEBHOOK_SECRET"],
+    );
+    assert.ok(
+      !problemsOf({ STRIPE_SECRET_KEY: "pk_test_wrongKind123" }).join().includes("pk_test_wrongKind123"),
+      "the key is never echoed",
+    );
+  });
+
+  it("read checkout's money rules as whole minor units", () => {
+    assert.deepEqual(loadConfig({}).checkout, {
+      unpaidOrderTtlSeconds: 1800,
+      shippingFeeAmount: 499,
+      freeShippingMinSubtotal: 5000,
+      taxRateBasisPoints: 1900,
+    });
+    assert.deepEqual(
+      problemsOf({ TAX_RATE_BASIS_POINTS: "19.5", SHIPPING_FEE_AMOUNT: "-1" }).map((p) => p.split(":")[0]),
+      ["SHIPPING_FEE_AMOUNT", "TAX_RATE_BASIS_POINTS"],
+    );
   });
 });

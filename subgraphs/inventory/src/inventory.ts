@@ -212,7 +212,7 @@ const reserveSchema = z.object({
 });
 
 /** The ledger key of one line of an order's reservation, release or sale. */
-export const reservationKey = (orderId: string, kind: "reserve" | "release" | "commit", productId: string) =>
+export const reservationKey = (orderId: string, kind: "reserve" | "release" | "commit" | "return", productId: string) =>
   `${orderId}:${kind}:${productId}`;
 
 /** Lines for the same product count once, with their quantities added; sorted by product. */
@@ -335,6 +335,45 @@ export const releaseReservation = (deps: StockDeps, input: { orderId: string }) 
 
 /** Turns an order's reservation into a sale: the units leave onHand (the order was paid). */
 export const commitReservation = (deps: StockDeps, input: { orderId: string }) => settleReservation(deps, input, "commit");
+
+/**
+ * Puts the units an order bought back on hand (a paid order cancelled before it shipped): one RETURN
+ * movement per sold line, once; a second call is ALREADY_APPLIED, and an order with no sale NOTHING_RESERVED.
+ */
+export async function returnSale(deps: StockDeps, input: { orderId: string }): Promise<StockJobResult> {
+  const { orderId } = parseInput(settleSchema, input);
+  const giveBack = () =>
+    inTransaction<StockJobResult>(deps, async (tx) => {
+      await lockOrder(tx, orderId);
+      const movements = await tx.stockMovement.findMany({ where: { reference: orderId, reason: { in: ["SALE", "RETURN"] } } });
+      const sales = movements.filter((m) => m.reason === "SALE").sort((a, b) => (a.productId < b.productId ? -1 : 1));
+      if (sales.length === 0) return { result: { status: "NOTHING_RESERVED", lines: [] }, levels: [] };
+      const levels = await lockLevels(
+        tx,
+        sales.map((m) => m.productId),
+      );
+      const lines = sales.map((m) => ({ productId: m.productId, quantity: -m.delta }));
+      if (movements.some((m) => m.reason === "RETURN")) {
+        return { result: { status: "ALREADY_APPLIED", lines }, levels: [...levels.values()] };
+      }
+      const changed: StockLevel[] = [];
+      for (const { productId, quantity } of lines) {
+        changed.push(
+          await applyMovement(tx, {
+            productId,
+            delta: quantity,
+            reservedDelta: 0,
+            reason: "RETURN",
+            reference: orderId,
+            idempotencyKey: reservationKey(orderId, "return", productId),
+          }),
+        );
+      }
+      deps.log.info({ orderId, lines }, "sold stock returned");
+      return { result: { status: "RETURNED", lines }, levels: changed };
+    });
+  return onceByKey(giveBack);
+}
 
 // --- Reads ------------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import { BadUserInputError } from "../../../lib/errors.js";
 import type { StockJobData, StockJobName, StockJobResult } from "../../../lib/queues.js";
 import type { StockDeps } from "./context.js";
-import { commitReservation, releaseReservation, reserveStock } from "./inventory.js";
+import { commitReservation, releaseReservation, reserveStock, returnSale } from "./inventory.js";
 
 export async function processStockJob(deps: StockDeps, job: Job<StockJobData, StockJobResult, StockJobName>): Promise<StockJobResult> {
   const jobDeps = { ...deps, log: deps.log.child({ jobId: job.id, job: job.name, orderId: job.data.orderId }) };
@@ -15,6 +15,8 @@ export async function processStockJob(deps: StockDeps, job: Job<StockJobData, St
         return await releaseReservation(jobDeps, job.data);
       case "commit":
         return await commitReservation(jobDeps, job.data);
+      case "return":
+        return await returnSale(jobDeps, job.data);
       default:
         throw new UnrecoverableError(`Unknown stock job "${String(job.name)}"`);
     }
