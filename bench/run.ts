@@ -1,15 +1,23 @@
-// `npm run bench`: a storefront listing (50 products with inventory, images and category) through the
-// router, and the same products query straight to the products subgraph, on an isolated seeded stack.
-// Prints requests per second, p50/p99 latency, the router's overhead and SQL statements per request.
-// BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 10) tune the load.
+// `npm run bench`, on an isolated seeded stack in production mode:
+// 1. a storefront listing (50 products with inventory, images and category) through the router, and the
+//    same products query straight to the products subgraph: requests per second, p50/p99 latency, the
+//    router's overhead, SQL statements and CPU milliseconds per request of each process;
+// 2. checkout (bench/checkout.ts): many customers at once add two products and check out through the
+//    router: orders per second, p50/p99, CPU milliseconds per order of each process.
+// BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 10) tune the listing load;
+// BENCH_CHECKOUT_CUSTOMERS (default 200) and BENCH_CHECKOUT_CONCURRENCY (default 20) the checkout.
 import autocannon from "autocannon";
 import { SUBGRAPH_NAMES, type Config } from "../lib/config.js";
 import { createLogger } from "../lib/logger.js";
 import { SERVICE_HEADER, loadServiceSecret, signServiceAssertion } from "../lib/serviceAuth.js";
 import { productionSettings, startIsolatedStack } from "../scripts/lib/isolated.js";
+import { benchCheckout } from "./checkout.js";
+import { measureCpu, stackProcesses } from "./processCpu.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const CHECKOUT_CUSTOMERS = Number(process.env.BENCH_CHECKOUT_CUSTOMERS ?? 200);
+const CHECKOUT_CONCURRENCY = Number(process.env.BENCH_CHECKOUT_CONCURRENCY ?? 20);
 
 const STOREFRONT_LISTING = `query StorefrontListing {
   products(first: 50) {
@@ -28,6 +36,7 @@ const PRODUCTS_ONLY = `query ProductsOnly {
 interface Row {
   target: string;
   requestsPerSecond: number;
+  requests: number;
   p50: number;
   p99: number;
   failures: number;
@@ -57,6 +66,7 @@ async function load(config: Config, target: string, url: string, query: string):
   return {
     target,
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.non2xx + result.errors,
@@ -91,7 +101,13 @@ const stack = await startIsolatedStack(
   "bench",
   log,
   // Measured as deployed: production mode (graphql-js and Apollo skip development checks).
-  { ...productionSettings(), LOG_LEVEL: "warn", RATE_LIMIT_IP_MAX: "1000000000", RATE_LIMIT_USER_MAX: "1000000000" },
+  {
+    ...productionSettings(),
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_IP_MAX: "1000000000",
+    RATE_LIMIT_USER_MAX: "1000000000",
+    RATE_LIMIT_AUTH_MAX: "1000000000",
+  },
   { seed: true },
 );
 try {
@@ -109,8 +125,13 @@ try {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query: STOREFRONT_LISTING }),
   });
-  const viaRouter = await load(config, "storefront listing via router", routerUrl, STOREFRONT_LISTING);
-  const direct = await load(config, "products query straight to products subgraph", productsUrl, PRODUCTS_ONLY);
+  const processes = stackProcesses(config.redis.prefix);
+  const router = await measureCpu(processes, () => load(config, "storefront listing via router", routerUrl, STOREFRONT_LISTING));
+  const straight = await measureCpu(processes, () =>
+    load(config, "products query straight to products subgraph", productsUrl, PRODUCTS_ONLY),
+  );
+  const viaRouter = router.result;
+  const direct = straight.result;
 
   const rows = [
     [viaRouter, sqlRouter],
@@ -128,6 +149,33 @@ try {
     `\nRouter overhead: ${(direct.requestsPerSecond / viaRouter.requestsPerSecond).toFixed(2)}x throughput, ${(viaRouter.p50 / Math.max(direct.p50, 0.1)).toFixed(2)}x p50 latency ` +
       "(the router path also fetches inventory for the page).",
   );
+  console.log(`\nCPU ms per request, by process (processes that used none are left out):\n`);
+  console.log("| target | " + [...processes.keys()].join(" | ") + " |");
+  console.log("| --- |" + " ---: |".repeat(processes.size));
+  for (const [row, cpu] of [
+    [viaRouter, router.cpuMs],
+    [direct, straight.cpuMs],
+  ] as const) {
+    console.log(
+      `| ${row.target} | ` +
+        [...processes.keys()].map((name) => (cpu.get(name)! / Math.max(row.requests, 1)).toFixed(2)).join(" | ") +
+        " |",
+    );
+  }
+
+  const checkout = await benchCheckout(config, { customers: CHECKOUT_CUSTOMERS, concurrency: CHECKOUT_CONCURRENCY });
+  console.log(
+    `\nCheckout: ${checkout.customers} customers, ${checkout.concurrency} at a time, each adds 2 products then checks out through the router\n`,
+  );
+  console.log("| orders/s | checkout p50 ms | checkout p99 ms | add+checkout p99 ms | failures |");
+  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    `| ${checkout.ordersPerSecond.toFixed(1)} | ${checkout.checkoutP50.toFixed(0)} | ${checkout.checkoutP99.toFixed(0)} | ${checkout.journeyP99.toFixed(0)} | ${checkout.failures} |`,
+  );
+  console.log(`\nCPU ms per order (add to cart twice + checkout), by process:\n`);
+  console.log("| " + [...checkout.cpuMsPerOrder.keys()].join(" | ") + " |");
+  console.log("|" + " ---: |".repeat(checkout.cpuMsPerOrder.size));
+  console.log("| " + [...checkout.cpuMsPerOrder.values()].map((ms) => ms.toFixed(1)).join(" | ") + " |");
 } finally {
   await stack.tearDown();
 }
