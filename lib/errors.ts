@@ -21,6 +21,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "RATE_LIMITED"
   | "COST_LIMIT_EXCEEDED"
+  | "UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 
 export class AppError extends GraphQLError {
@@ -57,6 +58,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, field?: string) {
     super(message, "CONFLICT", field ? { field } : {});
+  }
+}
+
+/** A service this request depends on (Stripe, say) did not answer; the same request can be retried later. */
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, "UNAVAILABLE");
   }
 }
 
@@ -136,6 +144,7 @@ export const EXPECTED_ERROR_CODES = new Set<string>([
   "CONFLICT",
   "RATE_LIMITED",
   "COST_LIMIT_EXCEEDED",
+  "UNAVAILABLE",
   // Apollo Server's own request-level codes.
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
