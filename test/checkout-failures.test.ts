@@ -40,9 +40,12 @@ async function answerLosingProxy(target: string): Promise<string> {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)));
-      void fetch(target, { method: "POST", headers: headers as Record<string, string>, body: Buffer.concat(chunks) })
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)),
+      );
+      fetch(target, { method: "POST", headers: headers as Record<string, string>, body: Buffer.concat(chunks) })
         .then((response) => response.arrayBuffer())
+        .catch(() => undefined)
         .finally(() => res.socket?.destroy());
     });
   });
@@ -70,7 +73,11 @@ const CHECKOUT_AT_ORDERS = `mutation CheckoutAtOrders($input: CheckoutInput!) {
 }`;
 
 const checkoutAt = (url: string, customer: Account, idempotencyKey: string) =>
-  gql(CHECKOUT_AT_ORDERS, { input: { idempotencyKey, shippingAddress: ADDRESS } }, { url, token: customer.token, headers: serviceHeaders() });
+  gql(
+    CHECKOUT_AT_ORDERS,
+    { input: { idempotencyKey, shippingAddress: ADDRESS } },
+    { url, token: customer.token, headers: serviceHeaders() },
+  );
 
 async function cartQuantities(customer: Account): Promise<Record<string, number>> {
   const data = await requestOk(MyCartDocument, {}, { token: customer.token });
@@ -133,7 +140,10 @@ describe("payments cannot be reached", () => {
     const key = randomUUID();
     const error = expectError(await checkoutAt(url, customer, key), "UNAVAILABLE");
     assert.match(error.message, /cancelled and nothing was charged/);
-    const orders = await prisma.order.findMany({ where: { customerId: customer.id }, include: { statusChanges: { orderBy: { at: "asc" } } } });
+    const orders = await prisma.order.findMany({
+      where: { customerId: customer.id },
+      include: { statusChanges: { orderBy: { at: "asc" } } },
+    });
     assert.equal(orders.length, 1);
     const [order] = orders;
     assert.equal(order!.status, "CANCELLED");

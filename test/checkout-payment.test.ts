@@ -41,7 +41,10 @@ async function emulator<T = unknown>(path: string, method = "GET", params?: Reco
   }
   const response = await fetch(`${config.stripe.apiUrl}/_emulator${path}`, {
     method,
-    headers: { authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`, "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
     body: params === undefined ? undefined : form.toString(),
   });
   assert.ok(response.ok, `${method} /_emulator${path}: ${response.status} ${await response.clone().text()}`);
@@ -105,7 +108,10 @@ describe("the whole journey", () => {
     await addToCart(customer, product, 1);
     const placed = await placeOrder(customer);
     await assert.rejects(confirm(placed, "pm_card_chargeDeclined"), (error: Stripe.errors.StripeError) => error.code === "card_declined");
-    await eventually(async () => (await orderOf(customer, placed.order.id)).payments[0]?.status === "FAILED", "the failed payment recorded");
+    await eventually(
+      async () => (await orderOf(customer, placed.order.id)).payments[0]?.status === "FAILED",
+      "the failed payment recorded",
+    );
     assert.equal(await statusOf(customer, placed.order.id), "PENDING_PAYMENT");
     assert.equal((await stockOf(product)).reserved, 1);
 
@@ -162,7 +168,10 @@ describe("money after cancellation", () => {
     assert.equal(refunds.data.length, 1);
     assert.equal(refunds.data[0]?.amount, placed.order.total.amount);
     const order = await orderOf(customer, placed.order.id);
-    assert.ok(order.statusHistory.some((change) => change.note === AUTO_REFUND_NOTE), JSON.stringify(order.statusHistory));
+    assert.ok(
+      order.statusHistory.some((change) => change.note === AUTO_REFUND_NOTE),
+      JSON.stringify(order.statusHistory),
+    );
     // Never sold: the reservation was released and nothing left onHand.
     await eventually(async () => (await stockOf(product)).reserved === 0, "the release");
     assert.deepEqual(await stockOf(product), { onHand: 10, reserved: 0, available: 10 });
@@ -176,11 +185,10 @@ describe("money after cancellation", () => {
     const placed = await placeOrder(customer);
     const intentId = placed.payment.providerPaymentId!;
     await emulator("/deliveries/pause", "POST");
-    let held: string[] = [];
     try {
       await confirm(placed, "pm_card_visa");
       await emulator("/refunds", "POST", { payment_intent: intentId });
-      held = (await emulator<{ data: string[] }>("/deliveries/held")).data;
+      const held = (await emulator<{ data: string[] }>("/deliveries/held")).data;
       assert.ok(held.length >= 2, `held events: ${held.join(", ")}`);
       // Newest first: the refund before the success.
       await emulator("/deliveries/release", "POST", { events: [...held].reverse() });

@@ -19,16 +19,7 @@ import {
   type CancelOrderMutation,
 } from "../sdk/__generated__/graphql.js";
 import { catalogAdmin } from "./support/catalog.js";
-import {
-  ADDRESS,
-  addToCart,
-  checkoutAs,
-  orderOf,
-  placeOrder,
-  stockOf,
-  stockedProduct,
-  type Placed,
-} from "./support/checkout.js";
+import { ADDRESS, addToCart, checkoutAs, orderOf, placeOrder, stockOf, stockedProduct, type Placed } from "./support/checkout.js";
 import {
   config,
   createAdmin,
@@ -42,7 +33,10 @@ import {
 } from "./support/client.js";
 
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.orders.databaseUrl, 2) });
-const expiryQueue = new Queue("order-expiry", { connection: { url: config.redis.url }, prefix: process.env.REDIS_PREFIX ?? config.redis.prefix });
+const expiryQueue = new Queue("order-expiry", {
+  connection: { url: config.redis.url },
+  prefix: process.env.REDIS_PREFIX ?? config.redis.prefix,
+});
 after(async () => {
   await expiryQueue.close();
   await prisma.$disconnect();
@@ -157,7 +151,11 @@ describe("checkout: nothing to order", () => {
       "BAD_USER_INPUT",
       "input.shippingAddress.country",
     );
-    expectError(await send({ idempotencyKey: randomUUID(), shippingAddress: { ...ADDRESS, line1: "" } }), "BAD_USER_INPUT", "input.shippingAddress.line1");
+    expectError(
+      await send({ idempotencyKey: randomUUID(), shippingAddress: { ...ADDRESS, line1: "" } }),
+      "BAD_USER_INPUT",
+      "input.shippingAddress.line1",
+    );
     expectError(await request(CheckoutDocument, { input: { idempotencyKey: "k", shippingAddress: ADDRESS } }), "UNAUTHENTICATED");
     assert.equal(await prisma.order.count({ where: { customerId: customer.id } }), 0);
   });

@@ -19,7 +19,11 @@ export const ADDRESS = { line1: "Hauptstraße 5", line2: null, city: "Berlin", r
 export async function stockedProduct(onHand: number, priceAmount = 1500): Promise<string> {
   const { id } = await createProduct({ priceAmount });
   if (onHand > 0) {
-    const data = await requestOk(AdjustStockDocument, { productId: id, delta: onHand, reason: "RESTOCK" }, { token: (await catalogAdmin()).token });
+    const data = await requestOk(
+      AdjustStockDocument,
+      { productId: id, delta: onHand, reason: "RESTOCK" },
+      { token: (await catalogAdmin()).token },
+    );
     assert.equal(data.adjustStock.__typename, "Inventory", JSON.stringify(data.adjustStock));
   }
   return id;

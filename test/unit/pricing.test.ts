@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_AMOUNT, orderTotals, shippingFor, taxFor, type PricingRules } from "../../subgraphs/orders/src/pricing.js";
 
-const RULES: PricingRules = { unpaidOrderTtlSeconds: 1800, shippingFeeAmount: 499, freeShippingMinSubtotal: 5000, taxRateBasisPoints: 1900 };
+const RULES: PricingRules = {
+  unpaidOrderTtlSeconds: 1800,
+  shippingFeeAmount: 499,
+  freeShippingMinSubtotal: 5000,
+  taxRateBasisPoints: 1900,
+};
 
 describe("shipping", () => {
   it("charges the fee below the free-shipping subtotal and nothing from it on", () => {

@@ -21,7 +21,7 @@ import { requireViewer, type Viewer } from "../../../lib/auth.js";
 import { ConflictError, UnavailableError, type ErrorResult } from "../../../lib/errors.js";
 import type { Logger } from "../../../lib/logger.js";
 import { availableUnits } from "../../../lib/productStatus.js";
-import type { StockLine } from "../../../lib/queues.js";
+import { orderExpiryJobId, type StockLine } from "../../../lib/queues.js";
 import type { ServiceCallOptions } from "../../../lib/serviceClient.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Order } from "../../../prisma/orders/__generated__/client.js";
@@ -78,6 +78,9 @@ export async function checkout(ctx: OrdersContext, input: CheckoutInput): Promis
   let outcome: CheckoutResult | undefined;
   try {
     outcome = await placeOrder(ctx, viewer, claim.orderId, shippingAddress, call, log);
+    // An answer without an order (empty cart, short lines) is definite: nothing is held for this
+    // order id, so its expiry job has nothing to clean up.
+    if (outcome.__typename !== "CheckoutSuccess") await dropExpiry(ctx, claim.orderId, log);
     return outcome;
   } finally {
     // Anything but an order gives the key back (an error result, a failure, a bug).
@@ -121,6 +124,14 @@ async function releaseClaim(ctx: Pick<OrdersContext, "prisma">, orderId: string,
   }
 }
 
+async function dropExpiry(ctx: OrdersContext, orderId: string, log: Logger): Promise<void> {
+  try {
+    await ctx.queues.orderExpiry.remove(orderExpiryJobId(orderId));
+  } catch (err) {
+    log.warn({ err }, "checkout: could not drop the expiry job of a checkout without order (it will find nothing to do)");
+  }
+}
+
 /** The same key again after the order was made: that order and its payment (startPayment returns the existing one). */
 async function replay(ctx: OrdersContext, orderId: string, call: ServiceCallOptions, log: Logger): Promise<CheckoutSuccess> {
   const order = await ctx.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
@@ -131,7 +142,11 @@ async function replay(ctx: OrdersContext, orderId: string, call: ServiceCallOpti
 
 function paymentOf(ctx: OrdersContext, order: Order, call: ServiceCallOptions, log: Logger) {
   return services
-    .startPayment(ctx.services, { orderId: order.id, customerId: order.customerId, amount: order.totalAmount, currency: order.currency }, call)
+    .startPayment(
+      ctx.services,
+      { orderId: order.id, customerId: order.customerId, amount: order.totalAmount, currency: order.currency },
+      call,
+    )
     .catch((err: unknown) => {
       log.error({ err }, "checkout: payments could not start the payment");
       throw new UnavailableError("Payments cannot be reached right now; try again in a moment.");
@@ -158,7 +173,8 @@ async function placeOrder(
 
   // 3. What is in the cart, at today's prices.
   const cart = await unavailableOnFailure(services.cartLines(ctx.services, call), "carts", log);
-  if (cart.length === 0) return { __typename: "EmptyCartError", code: "EMPTY_CART", message: "Your cart is empty: there is nothing to check out." };
+  if (cart.length === 0)
+    return { __typename: "EmptyCartError", code: "EMPTY_CART", message: "Your cart is empty: there is nothing to check out." };
   const catalog = await unavailableOnFailure(
     services.catalogEntries(
       ctx.services,
@@ -216,7 +232,9 @@ async function placeOrder(
   } catch (err) {
     log.error({ err }, "checkout: payments could not start the payment; cancelling the order");
     await cancelUnpayableOrder(ctx, orderId, call, log);
-    throw new UnavailableError("Payments cannot be reached right now; the order was cancelled and nothing was charged. Try again in a moment.");
+    throw new UnavailableError(
+      "Payments cannot be reached right now; the order was cancelled and nothing was charged. Try again in a moment.",
+    );
   }
 
   // 7. The cart keeps only what was added meanwhile.
@@ -334,7 +352,8 @@ async function cancelUnpayableOrder(ctx: OrdersContext, orderId: string, call: S
   try {
     await ctx.prisma.$transaction(async (tx) => {
       const locked = await lockOrderRow(tx, orderId);
-      if (locked?.status === "PENDING_PAYMENT") await recordMove(tx, orderId, "PENDING_PAYMENT", "CANCELLED", SYSTEM, PAYMENT_NOT_STARTED_NOTE);
+      if (locked?.status === "PENDING_PAYMENT")
+        await recordMove(tx, orderId, "PENDING_PAYMENT", "CANCELLED", SYSTEM, PAYMENT_NOT_STARTED_NOTE);
       await tx.checkoutRequest.deleteMany({ where: { orderId } });
     });
   } catch (err) {

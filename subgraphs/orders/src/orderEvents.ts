@@ -110,7 +110,12 @@ export async function applyPaymentEvent(
   return outcome;
 }
 
-async function paymentSucceeded(deps: WorkerDeps, log: Logger, event: PaymentEventJobData, call: ServiceCallOptions): Promise<PaymentEventOutcome> {
+async function paymentSucceeded(
+  deps: WorkerDeps,
+  log: Logger,
+  event: PaymentEventJobData,
+  call: ServiceCallOptions,
+): Promise<PaymentEventOutcome> {
   const { orderId } = event;
   const decision = await deps.prisma.$transaction(async (tx) => {
     const locked = await lockOrderRow(tx, orderId);
@@ -118,7 +123,10 @@ async function paymentSucceeded(deps: WorkerDeps, log: Logger, event: PaymentEve
     if (locked.status === "PENDING_PAYMENT") {
       const order = await tx.order.findUniqueOrThrow({ where: { id: orderId } });
       if (event.amount < order.totalAmount || event.currency.toUpperCase() !== order.currency) {
-        log.error({ paid: event.amount, currency: event.currency, total: order.totalAmount }, "payment does not cover the order; not marked paid");
+        log.error(
+          { paid: event.amount, currency: event.currency, total: order.totalAmount },
+          "payment does not cover the order; not marked paid",
+        );
         return "mismatch" as const;
       }
       await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, null);

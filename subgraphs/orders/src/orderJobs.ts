@@ -29,7 +29,12 @@ export function createOrderQueues(config: Config, log: Logger): OrderQueues {
  * request its own id when it must run even if an earlier one of the same kind already ran (the
  * release after a reservation whose answer was lost, which the reservation may overtake).
  */
-export async function enqueueStockJob(queues: Pick<OrderQueues, "stock">, kind: Exclude<StockJobName, "reserve">, orderId: string, tag?: string) {
+export async function enqueueStockJob(
+  queues: Pick<OrderQueues, "stock">,
+  kind: Exclude<StockJobName, "reserve">,
+  orderId: string,
+  tag?: string,
+) {
   const jobId = tag ? `${stockJobId(kind, orderId)}-${tag}` : stockJobId(kind, orderId);
   await queues.stock.add(kind, { orderId }, { jobId });
 }

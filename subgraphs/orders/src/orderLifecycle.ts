@@ -119,7 +119,8 @@ export async function cancelOrder(ctx: OrdersContext, args: { id: string }): Pro
       const locked = await lockOrderRow(tx, order.id);
       if (!locked) throw new NotFoundError("The order");
       const from = locked.status;
-      if (moveKind(from, "CANCELLED", actor.kind) !== "cancellation") return invalidTransition(from, "CANCELLED", statusUpdateTargets(from));
+      if (moveKind(from, "CANCELLED", actor.kind) !== "cancellation")
+        return invalidTransition(from, "CANCELLED", statusUpdateTargets(from));
       if (from === "PAID") {
         // Refund under the lock: nothing (shipping, the payment events) moves the order meanwhile,
         // and the refund's own event waits for this move, then finds the order CANCELLED.

@@ -32,7 +32,14 @@ export async function lockOrderRow(tx: Tx, orderId: string): Promise<z.infer<typ
  * lock; the machine is asked again here, so no path can make a move the table does not allow.
  * Leaving PENDING_PAYMENT ends the unpaid order's expiry (expiresAt null).
  */
-export async function recordMove(tx: Tx, orderId: string, from: OrderStatus, to: OrderStatus, actor: OrderActor, note: string | null): Promise<Order> {
+export async function recordMove(
+  tx: Tx,
+  orderId: string,
+  from: OrderStatus,
+  to: OrderStatus,
+  actor: OrderActor,
+  note: string | null,
+): Promise<Order> {
   if (!canTransition(from, to, actor.kind)) throw new Error(`${actor.kind} cannot move order ${orderId} from ${from} to ${to}`);
   const order = await tx.order.update({
     where: { id: orderId },

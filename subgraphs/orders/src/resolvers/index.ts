@@ -9,4 +9,15 @@ import { CancelOrderResult, CheckoutResult } from "./results.js";
 import { UpdateOrderStatusResult } from "./UpdateOrderStatusResult.js";
 import { User } from "./User.js";
 
-export const resolvers: Resolvers = { DateTime, Query, Mutation, Order, OrderItem, OrderStatusChange, UpdateOrderStatusResult, CheckoutResult, CancelOrderResult, User };
+export const resolvers: Resolvers = {
+  DateTime,
+  Query,
+  Mutation,
+  Order,
+  OrderItem,
+  OrderStatusChange,
+  UpdateOrderStatusResult,
+  CheckoutResult,
+  CancelOrderResult,
+  User,
+};
