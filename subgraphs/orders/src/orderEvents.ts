@@ -178,8 +178,11 @@ async function paymentRefunded(deps: WorkerDeps, log: Logger, event: PaymentEven
     const from: OrderStatus = locked.status;
     switch (from) {
       case "PENDING_PAYMENT":
-        await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, PAID_BY_REFUND_NOTE);
-        await recordMove(tx, orderId, "PAID", "REFUNDED", SYSTEM, null);
+        {
+          const paidAt = new Date();
+          await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, PAID_BY_REFUND_NOTE, paidAt);
+          await recordMove(tx, orderId, "PAID", "REFUNDED", SYSTEM, null, new Date(paidAt.getTime() + 1));
+        }
         return { from, stock: true };
       case "PAID":
       case "CANCELLED":

@@ -39,13 +39,17 @@ export async function recordMove(
   to: OrderStatus,
   actor: OrderActor,
   note: string | null,
+  /** Given when one transaction makes two moves: now() is the transaction's start, the same for both. */
+  at?: Date,
 ): Promise<Order> {
   if (!canTransition(from, to, actor.kind)) throw new Error(`${actor.kind} cannot move order ${orderId} from ${from} to ${to}`);
   const order = await tx.order.update({
     where: { id: orderId },
     data: { status: to, ...(from === "PENDING_PAYMENT" ? { expiresAt: null } : {}) },
   });
-  await tx.orderStatusChange.create({ data: { orderId, status: to, actorKind: actor.kind, actorId: actor.id, note } });
+  await tx.orderStatusChange.create({
+    data: { orderId, status: to, actorKind: actor.kind, actorId: actor.id, note, ...(at ? { at } : {}) },
+  });
   return order;
 }
 
