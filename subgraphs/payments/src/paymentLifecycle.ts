@@ -77,11 +77,20 @@ async function attachPaymentIntent(deps: PaymentDeps, payment: Payment): Promise
       { idempotencyKey: `order-${payment.orderId}` },
     ),
   );
-  return deps.prisma.$transaction(async (tx) => {
+  const stored = await deps.prisma.$transaction(async (tx) => {
     const locked = await lockPayment(tx, payment.id);
     if (locked.providerPaymentId) return locked; // a concurrent call (or the webhook) stored it first: the same intent
     return tx.payment.update({ where: { id: payment.id }, data: { providerPaymentId: intent.id, clientSecret: intent.client_secret } });
   });
+  if (stored.status === "CANCELLED" && intent.status !== "canceled" && intent.status !== "succeeded") {
+    // The order was cancelled while the intent was being created: nobody got its client secret, but cancel it anyway.
+    await deps.stripe.paymentIntents
+      .cancel(intent.id, { cancellation_reason: "abandoned" }, { idempotencyKey: `cancel-${payment.id}` })
+      .catch((error: unknown) =>
+        deps.log.warn({ err: error, paymentId: payment.id }, "could not cancel the intent of a cancelled payment"),
+      );
+  }
+  return stored;
 }
 
 /** Whether Stripe refused because the intent is past the state the call needs (e.g. cancelling a paid one). */

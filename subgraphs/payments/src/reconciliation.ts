@@ -25,9 +25,14 @@ const UNPUBLISHED_GRACE_MS = 30_000;
  */
 export async function reconcile(deps: PaymentDeps, hours: number): Promise<ReconciliationResult> {
   const since = Math.floor(Date.now() / 1000) - hours * 3600;
-  const events = await callStripe(deps.log, "events.list", () =>
-    deps.stripe.events.list({ created: { gte: since }, types: [...HANDLED_EVENT_TYPES], limit: 100 }).autoPagingToArray({ limit: 100_000 }),
-  );
+  const events = await callStripe(deps.log, "events.list", async () => {
+    const listed: Stripe.Event[] = [];
+    // Auto-pagination: the SDK follows has_more with starting_after, 100 events a page.
+    for await (const event of deps.stripe.events.list({ created: { gte: since }, types: [...HANDLED_EVENT_TYPES], limit: 100 })) {
+      listed.push(event);
+    }
+    return listed;
+  });
   const ids = events.map((event) => event.id);
   const known = new Set(
     (await deps.prisma.stripeEvent.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((row) => row.id),

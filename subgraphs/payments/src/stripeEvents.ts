@@ -11,7 +11,7 @@ import type { Payment, StripeEvent, StripeEventSource } from "../../../prisma/pa
 import type { PaymentDeps } from "./context.js";
 import { applyIntentOutcome, lockPaymentOfIntent, syncRefunds } from "./paymentRecords.js";
 import { isPaid, type IntentOutcome } from "./paymentState.js";
-import { listRefunds, metadataPaymentIdOf, paymentIntentIdOf } from "./stripeCalls.js";
+import { callStripe, listRefunds, metadataPaymentIdOf, paymentIntentIdOf } from "./stripeCalls.js";
 
 const INTENT_EVENTS = {
   "payment_intent.succeeded": "succeeded",
@@ -84,7 +84,8 @@ export async function applyStripeEvent(deps: PaymentDeps, event: Stripe.Event, s
   const intentId = paymentIntentIdOf(object);
   // A refund event names one refund; Stripe's list of the intent's refunds is the whole truth, whichever came first.
   // Asked before the transaction, so no row stays locked while Stripe answers.
-  const refunds = intentId && isRefundEvent(event.type) ? await listRefunds(deps.stripe, intentId) : [];
+  const refunds =
+    intentId && isRefundEvent(event.type) ? await callStripe(deps.log, "refunds.list", () => listRefunds(deps.stripe, intentId)) : [];
   const at = new Date(event.created * 1000);
 
   const recorded = await deps.prisma.$transaction(async (tx) => {
