@@ -4,9 +4,12 @@
 // money that arrives after the order was cancelled (refunded automatically); a refund that overtakes
 // the payment's own event.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
+import { Queue } from "bullmq";
 import Stripe from "stripe";
 import { prismaAdapter } from "../lib/database.js";
+import type { PaymentEventJobData, PaymentEventJobName } from "../lib/queues.js";
 import { EMULATOR_TEST_KEY, createStripeClient, stripeHostOptions } from "../lib/stripe.js";
 import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
 import { AdminStockMovementsDocument, CancelOrderDocument } from "../sdk/__generated__/graphql.js";
@@ -118,6 +121,42 @@ describe("the whole journey", () => {
     await confirm(placed, "pm_card_visa");
     await eventually(async () => (await statusOf(customer, placed.order.id)) === "PAID", "the second attempt paid");
     await eventually(async () => (await stockOf(product)).onHand === 4, "the sale committed");
+  });
+});
+
+describe("payment events replayed or partial (as the payments subgraph publishes them)", () => {
+  const paymentEvents = new Queue<PaymentEventJobData, void, PaymentEventJobName>("payment-events", {
+    connection: { url: config.redis.url },
+    prefix: config.redis.prefix,
+  });
+  after(() => paymentEvents.close());
+
+  /** Publishes an event under a new event id (so the payments side's dedup cannot hide it) and waits for the orders worker. */
+  async function publish(name: PaymentEventJobName, data: Omit<PaymentEventJobData, "eventId">): Promise<void> {
+    const job = await paymentEvents.add(name, { ...data, eventId: `evt_test_${randomUUID()}` });
+    await eventually(async () => (await job.isCompleted()) || (await job.isFailed()), `the ${name} event applied`);
+    assert.ok(await job.isCompleted(), job.failedReason);
+  }
+
+  test("a second success changes nothing; a partial refund moves no status", async () => {
+    const { customer, product, placed } = await paidOrder(2);
+    const event = {
+      orderId: placed.order.id,
+      paymentId: placed.payment.id,
+      providerPaymentId: placed.payment.providerPaymentId!,
+      amount: placed.order.total.amount,
+      currency: placed.order.total.currency,
+      refundedAmount: 0,
+    };
+    const before = await orderOf(customer, placed.order.id);
+    await publish("succeeded", event);
+    await publish("failed", event);
+    await publish("refunded", { ...event, refundedAmount: event.amount - 1 });
+    const after = await orderOf(customer, placed.order.id);
+    assert.equal(after.status, "PAID");
+    assert.deepEqual(after.statusHistory, before.statusHistory);
+    assert.deepEqual(await stockOf(product), { onHand: 8, reserved: 0, available: 8 });
+    assert.deepEqual(await reasons(product), ["RESTOCK", "RESERVATION", "SALE"]);
   });
 });
 

@@ -62,8 +62,12 @@ const checkoutSchema = z.object({
   shippingAddress: addressSchema,
 });
 
-/** How long a duplicate waits for the checkout holding its key (longer than that checkout's service calls take). */
-const CLAIM_WAIT_MS = 30_000;
+/**
+ * How long a duplicate waits for the checkout holding its key: about as long as the router waits for
+ * this subgraph (SUBGRAPH_TIMEOUT_MS). A checkout that takes longer still finishes; the client's next
+ * retry with the key gets its order (or, while it runs, CONFLICT).
+ */
+const claimWaitMs = (ctx: OrdersContext) => Math.max(1_000, ctx.serviceTimeoutMs - 1_000);
 const CLAIM_POLL_MS = 100;
 
 export async function checkout(ctx: OrdersContext, input: CheckoutInput): Promise<CheckoutResult> {
@@ -93,10 +97,10 @@ export async function checkout(ctx: OrdersContext, input: CheckoutInput): Promis
 /**
  * Claims (customerId, key) with a new order id, or finds the claim that holds it: complete (its
  * order exists) or, after waiting for the checkout in progress to finish, released (then claimed
- * here). A checkout still running after CLAIM_WAIT_MS is a CONFLICT to retry.
+ * here). A checkout still running after claimWaitMs is a CONFLICT to retry.
  */
 async function claimKey(ctx: OrdersContext, customerId: string, idempotencyKey: string): Promise<{ orderId: string; complete: boolean }> {
-  const deadline = Date.now() + CLAIM_WAIT_MS;
+  const deadline = Date.now() + claimWaitMs(ctx);
   for (;;) {
     const orderId = randomUUID();
     const inserted = await ctx.prisma.$executeRaw`

@@ -141,12 +141,19 @@ async function paymentSucceeded(
       await enqueueStockJob(deps.queues, "commit", orderId);
       return decision === "paid" ? "paid" : "ignored";
     case "CANCELLED":
-    case "no-order":
       // Money for an order that was cancelled (or expired) before it came: it goes back.
       await services.refundPayment(deps.services, orderId, AUTO_REFUND_REASON, call);
-      if (decision === "CANCELLED") await noteOnce(deps, orderId, AUTO_REFUND_NOTE);
-      log.warn({ decision }, "payment arrived for an order that is not payable; refunded automatically");
+      await noteOnce(deps, orderId, AUTO_REFUND_NOTE);
+      log.warn("payment arrived for a cancelled order; refunded automatically");
       return "refunded-automatically";
+    case "no-order":
+      // Payments are started only for orders that exist and orders are never deleted: this is a
+      // payment orders knows nothing about (another system's, or a restored database). A person decides.
+      log.error(
+        { paymentId: event.paymentId, providerPaymentId: event.providerPaymentId },
+        "payment succeeded for an unknown order; left alone",
+      );
+      return "ignored";
     case "mismatch":
     case "SHIPPED":
     case "DELIVERED":
