@@ -37,7 +37,7 @@ const subgraphs: Record<SubgraphName, { context: string; mappers: Mappers }> = {
   payments: {
     context: "PaymentsContext",
     mappers: {
-      ...prismaModels("payments", ["Payment"]),
+      ...prismaModels("payments", ["Payment", "Refund"]),
       Order: "../../../../lib/types.js#EntityReference",
     },
   },

@@ -11,3 +11,12 @@ export function assertOwnerOrAdmin(viewer: Viewer | null, ownerId: string, what:
   }
   return signedIn;
 }
+
+/**
+ * Service operations (`@inaccessible` mutations one subgraph offers another): only the named services
+ * may call them, proven by the signed service assertion (`ctx.caller`); the router, and so every
+ * client, gets FORBIDDEN.
+ */
+export function assertServiceCaller(caller: string, allowed: readonly string[], operation: string): void {
+  if (!allowed.includes(caller)) throw new ForbiddenError(`${operation} is a service operation: ${caller} may not call it.`);
+}

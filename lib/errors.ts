@@ -21,6 +21,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "RATE_LIMITED"
   | "COST_LIMIT_EXCEEDED"
+  | "UNAVAILABLE"
   | "INTERNAL_SERVER_ERROR";
 
 export class AppError extends GraphQLError {
@@ -57,6 +58,17 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, field?: string) {
     super(message, "CONFLICT", field ? { field } : {});
+  }
+}
+
+/**
+ * A service the operation needs could not be reached (or failed) and the operation was undone or
+ * never made: the client may retry. A field error (HTTP 200 with partial data, as GraphQL over HTTP
+ * has it), since the router answers for the whole operation.
+ */
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, "UNAVAILABLE");
   }
 }
 
@@ -136,6 +148,7 @@ export const EXPECTED_ERROR_CODES = new Set<string>([
   "CONFLICT",
   "RATE_LIMITED",
   "COST_LIMIT_EXCEEDED",
+  "UNAVAILABLE",
   // Apollo Server's own request-level codes.
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",

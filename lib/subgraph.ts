@@ -44,8 +44,13 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   prisma: SubgraphDatabase;
   /** Middleware that must run before GraphQL on /graphql (multipart uploads, say). */
   beforeGraphQL?: RequestHandler[];
-  /** Extra routes (static files, say). */
+  /** Extra routes (static files, say), behind the service assertion like /graphql. */
   configureApp?: (app: express.Express) => void;
+  /**
+   * Routes that authenticate their callers another way and so come before the service assertion
+   * (Stripe's webhooks, verified by Stripe's signature). Keep this list short.
+   */
+  configurePublicRoutes?: (app: express.Express) => void;
   /** Closes what else the subgraph opened (queues, say), before the database. */
   onStop?: () => Promise<void>;
 }
@@ -166,6 +171,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(options
     }),
   );
   // Metrics stay open (counters and process figures, no data) so Prometheus can scrape subgraphs directly.
+  options.configurePublicRoutes?.(app);
   app.use(requireServiceAssertion(serviceSecret, logger));
   options.configureApp?.(app);
   app.use(

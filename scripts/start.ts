@@ -48,7 +48,9 @@ async function main() {
   if (!config.serviceAuth.secret) ensureServiceSecretFile(config.serviceAuth.secretFile);
   if (config.seedDemoData) await seedAll(config, log);
 
-  const stack = await startStack(config, process.env, (_service, line) => process.stdout.write(`${line}\n`));
+  // The development emulator keeps its PaymentIntents across restarts, as the payments database does.
+  const env = { ...process.env, STRIPE_EMULATOR_STATE_FILE: process.env.STRIPE_EMULATOR_STATE_FILE ?? "var/stripe-emulator.json" };
+  const stack = await startStack(config, env, (_service, line) => process.stdout.write(`${line}\n`));
   if (stopping) return;
   for (const child of stack.processes) {
     child.on("exit", (code, signal) => {
@@ -63,6 +65,12 @@ async function main() {
     `shopgraph is running. Router: ${config.router.publicUrl}` + (config.isProduction ? "" : "  (open it in a browser for Apollo Sandbox)"),
     `Health: ${config.router.publicUrl.replace(/\/graphql$/, "")}/health  Ready: .../ready  Metrics: .../metrics`,
   ];
+  const webhookEndpoint = `${config.router.publicUrl.replace(/\/graphql$/, "")}/webhooks/stripe`;
+  lines.push(
+    stack.stripeEmulatorUrl
+      ? `Stripe: local emulator at STRIPE_API_URL=${stack.stripeEmulatorUrl}; it signs and posts events to ${webhookEndpoint}`
+      : `Stripe: ${config.stripe.apiUrl ?? "api.stripe.com"} with STRIPE_SECRET_KEY; point Stripe's webhook endpoint at ${webhookEndpoint}`,
+  );
   const demo = readDemoAccounts(config);
   if (demo.length > 0) lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
   lines.push("Press Ctrl-C to stop.", "");

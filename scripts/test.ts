@@ -55,6 +55,8 @@ try {
     RATE_LIMIT_AUTH_MAX: "5",
     MAX_UPLOAD_BYTES: String(2 * 1024 * 1024),
     MAX_IMAGE_PIXELS: String(4_000_000),
+    // Reconciliation only when a test asks for it: a scheduled run would apply webhooks a test is holding back.
+    PAYMENT_RECONCILE_INTERVAL_SECONDS: "3600",
   });
   exitCode = await runTests(stackFiles);
 } catch (error) {

@@ -1,9 +1,10 @@
 // The emulator process's settings, from the environment (documented in .env.example).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
-import { randomToken } from "./objects.js";
+import { resolveWebhookSecret } from "../../lib/stripe.js";
 import type { StripeEmulatorOptions } from "./emulator.js";
+
+// Shared with the payments subgraph, so both read (or generate) the same secret file.
+export { resolveWebhookSecret };
 
 const DEFAULT_API_URL = "http://127.0.0.1:12111";
 
@@ -22,27 +23,12 @@ const envSchema = z.object({
     .string()
     .regex(/^sk_test_\w+$/, "must look like sk_test_...")
     .optional(),
+  // Tests want retries in milliseconds, not Stripe's hours.
+  STRIPE_EMULATOR_WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d{1,7}(,\d{1,7}){0,19}$/, "must be a comma-separated list of milliseconds, e.g. 200,1000,5000")
+    .optional(),
 });
-
-/**
- * The webhook signing secret: STRIPE_WEBHOOK_SECRET when set, otherwise one generated once into `file` (git-ignored
- * `.secrets/`, like the development JWT keys), so the emulator and the payments subgraph agree without configuration.
- */
-export function resolveWebhookSecret(secret: string | undefined, file: string): string {
-  if (secret) return secret;
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, `whsec_${randomToken(43)}\n`, { flag: "wx", mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error; // another process wrote it first: use theirs
-  }
-  return readFileSync(file, "utf8").trim();
-}
 
 export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StripeEmulatorOptions {
   const parsed = envSchema.safeParse(env);
@@ -64,5 +50,6 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     allowedOrigins: origins,
     secretKey: e.STRIPE_EMULATOR_SECRET_KEY,
     stateFile: e.STRIPE_EMULATOR_STATE_FILE,
+    webhookRetryDelaysMs: e.STRIPE_EMULATOR_WEBHOOK_RETRY_DELAYS_MS?.split(",").map(Number),
   };
 }

@@ -28,6 +28,7 @@ import { SubgraphDataSource } from "./dataSource.js";
 import { createRateLimits, type RateLimits } from "./rateLimit.js";
 import { uploadMiddleware } from "./uploads.js";
 import { proxyAssets } from "./assets.js";
+import { STRIPE_WEBHOOK_PATH, forwardStripeWebhooks } from "./stripeWebhook.js";
 import { graphqlErrors, requestDuration, requestsTotal } from "./metrics.js";
 import { buildCostModel } from "./cost.js";
 import { demandControlPlugin } from "./demandControl.js";
@@ -238,6 +239,10 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     }),
   );
 
+  app.post(
+    STRIPE_WEBHOOK_PATH,
+    ...forwardStripeWebhooks(config.subgraphs.payments.url.replace(/\/graphql\/?$/, STRIPE_WEBHOOK_PATH), logger),
+  );
   app.use("/assets", proxyAssets(config.subgraphs.products.url.replace(/\/graphql\/?$/, "/assets"), serviceSecret));
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {

@@ -32,10 +32,18 @@ export interface IsolatedStack {
   tearDown(options?: { keepLogs?: boolean }): Promise<void>;
 }
 
-/** Settings for running the stack with NODE_ENV=production: keys from the environment, explicit origins. */
+/**
+ * Settings for running the stack with NODE_ENV=production: keys from the environment, explicit origins. Production
+ * requires a Stripe key: the stack's own emulator gets a random test key as its only accepted one, so the same
+ * code runs as against Stripe, offline.
+ */
 export function productionSettings(): Record<string, string> {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const stripeKey = `sk_test_${randomBytes(24).toString("hex")}`;
   return {
+    STRIPE_SECRET_KEY: stripeKey,
+    STRIPE_EMULATOR_SECRET_KEY: stripeKey,
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("hex")}`,
     NODE_ENV: "production",
     JWT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString(),
@@ -79,6 +87,13 @@ export async function startIsolatedStack(
     env[`${upper}_PORT`] = String(port);
     env[`${upper}_URL`] = `http://127.0.0.1:${port}/graphql`;
   }
+  // The run's own Stripe emulator (scripts/lib/stack.ts): its own port and webhook secret, retries in milliseconds.
+  env.STRIPE_API_URL = overrides.STRIPE_API_URL ?? `http://127.0.0.1:${await freePort()}`;
+  env.STRIPE_WEBHOOK_SECRET_FILE = path.join(workDir, "stripe-webhook-secret");
+  env.STRIPE_EMULATOR_WEBHOOK_RETRY_DELAYS_MS = overrides.STRIPE_EMULATOR_WEBHOOK_RETRY_DELAYS_MS ?? "100,250,500,1000,2000";
+  for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_EMULATOR_SECRET_KEY"])
+    if (!overrides[name]) delete process.env[name];
+  for (const name of ["STRIPE_WEBHOOK_URL", "STRIPE_EMULATOR_STATE_FILE"]) delete process.env[name];
   const routerPort = await freePort();
   env.ROUTER_PORT = String(routerPort);
   env.PUBLIC_URL = `http://127.0.0.1:${routerPort}/graphql`;

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config.js";
 import { databaseName, maintenanceUrl, prismaAdapter } from "../../lib/database.js";
 import type { Logger } from "../../lib/logger.js";
+import { EMULATOR_TEST_KEY, webhookSecretOf } from "../../lib/stripe.js";
 import { run, startService, stopAll } from "./processes.js";
 
 /** A dependency is missing: the message says which, where we looked, and how to start it. */
@@ -136,12 +137,18 @@ export async function seedAll(config: Config, log: Logger): Promise<void> {
   }
 }
 
-async function waitUntilHealthy(name: string, url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitUntilHealthy(
+  name: string,
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting; see its log lines above.`);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -153,8 +160,22 @@ async function waitUntilHealthy(name: string, url: string, child: ChildProcess, 
 
 export interface RunningStack {
   processes: ChildProcess[];
+  /** Where the stack's own Stripe API emulator listens; undefined when the stack talks to Stripe itself. */
+  stripeEmulatorUrl?: string;
   stop(): Promise<void>;
 }
+
+/**
+ * Whether the stack runs its own Stripe API emulator (emulators/stripe): without STRIPE_SECRET_KEY (development and
+ * tests), or when that key is the emulator's own (STRIPE_EMULATOR_SECRET_KEY, as production-mode benchmarks set it).
+ */
+export function runsStripeEmulator(config: Config, env: NodeJS.ProcessEnv): boolean {
+  const { secretKey } = config.stripe;
+  return !secretKey || env.STRIPE_EMULATOR_SECRET_KEY === secretKey;
+}
+
+/** Where the stack's emulator POSTs events: the router's public webhook path, as Stripe would. */
+export const stripeWebhookUrl = (config: Config) => `http://127.0.0.1:${config.router.port}/webhooks/stripe`;
 
 const healthUrl = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql\/?$/, "/health");
 
@@ -166,18 +187,36 @@ export async function startStack(
 ): Promise<RunningStack> {
   const processes: ChildProcess[] = [];
   const stack: RunningStack = { processes, stop: () => stopAll(processes) };
-  const start = (service: string, entry: string) => {
-    const child = startService(entry, env, (line) => onOutput(service, line));
+  const start = (service: string, entry: string, extraEnv: NodeJS.ProcessEnv = {}) => {
+    const child = startService(entry, { ...env, ...extraEnv }, (line) => onOutput(service, line));
     processes.push(child);
     return child;
   };
   try {
+    let stripeEmulator: Promise<void> | undefined;
+    if (runsStripeEmulator(config, env)) {
+      const apiUrl = config.stripe.apiUrl;
+      if (!apiUrl) throw new Error("STRIPE_API_URL: required when STRIPE_EMULATOR_SECRET_KEY makes the stack run its own Stripe emulator");
+      // Generated (or read) once here, before the emulator and payments both read it.
+      webhookSecretOf(config);
+      const child = start("stripe-emulator", "emulators/stripe/index.ts", {
+        STRIPE_API_URL: apiUrl,
+        STRIPE_WEBHOOK_URL: env.STRIPE_WEBHOOK_URL ?? stripeWebhookUrl(config),
+      });
+      stack.stripeEmulatorUrl = apiUrl;
+      stripeEmulator = waitUntilHealthy("stripe-emulator", `${apiUrl.replace(/\/$/, "")}/_emulator/health`, child, 60_000, {
+        authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`,
+      });
+    }
     const subgraphs = SUBGRAPH_NAMES.map((name: SubgraphName) => [name, start(name, `subgraphs/${name}/src/index.ts`)] as const);
     for (const name of SUBGRAPH_NAMES) {
       const worker = `subgraphs/${name}/src/worker.ts`;
       if (existsSync(worker)) start(`${name}-worker`, worker);
     }
-    await Promise.all(subgraphs.map(([name, child]) => waitUntilHealthy(name, healthUrl(config.subgraphs[name].url), child)));
+    await Promise.all([
+      ...subgraphs.map(([name, child]) => waitUntilHealthy(name, healthUrl(config.subgraphs[name].url), child)),
+      stripeEmulator,
+    ]);
     const router = start("router", "router/src/index.ts");
     await waitUntilHealthy("router", `http://127.0.0.1:${config.router.port}/health`, router);
     return stack;

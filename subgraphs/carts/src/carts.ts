@@ -1,6 +1,6 @@
 // Shopping carts: the rules, callable without HTTP.
 import { z } from "zod";
-import { assertOwnerOrAdmin } from "../../../lib/access.js";
+import { assertOwnerOrAdmin, assertServiceCaller } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import type { ErrorResult } from "../../../lib/errors.js";
 import type DataLoader from "dataloader";
@@ -210,6 +210,37 @@ export async function removeFromCart(ctx: CartsContext, input: { productId: stri
   }
   // Bumps `updatedAt` after a removal (and creates the cart of a customer who had none).
   return changeCart<never>(ctx, async () => undefined);
+}
+
+const orderedItemsSchema = z
+  .array(
+    z.object({
+      productId: productIdSchema,
+      quantity: z.int("must be a whole number").min(1, "must be at least 1"),
+    }),
+  )
+  .max(MAX_CART_LINES * 5, `must hold at most ${MAX_CART_LINES * 5} items`);
+
+/**
+ * After checkout (the orders subgraph only, acting for the customer whose Authorization it forwards):
+ * takes what the order bought out of the customer's cart, in one transaction under the cart lock.
+ * Lines reaching zero go; units added meanwhile stay. Calling it twice would take units twice, so
+ * orders calls it once per order, after the order exists.
+ */
+export async function removeOrderedItems(ctx: CartsContext, input: { items: { productId: string; quantity: number }[] }): Promise<Cart> {
+  assertServiceCaller(ctx.caller, ["orders"], "removeOrderedItems");
+  const items = parseInput(orderedItemsSchema, input.items, "items");
+  const ordered = new Map<string, number>();
+  for (const { productId, quantity } of items) ordered.set(productId, (ordered.get(productId) ?? 0) + quantity);
+  return changeCart<never>(ctx, async (tx, cart) => {
+    const lines = await tx.cartItem.findMany({ where: { cartId: cart.id, productId: { in: [...ordered.keys()] } } });
+    for (const line of lines) {
+      const left = line.quantity - (ordered.get(line.productId) ?? 0);
+      if (left > 0) await tx.cartItem.update({ where: { id: line.id }, data: { quantity: left } });
+      else await tx.cartItem.delete({ where: { id: line.id } });
+    }
+    return undefined;
+  });
 }
 
 // Live pricing: each line's price from products and stock from inventory, one batched call each per

@@ -2,6 +2,7 @@
 // transaction that locks the product's level, checks it and records a movement (ledger.ts);
 // availability is published to the products subgraph after the commit.
 import { z } from "zod";
+import { assertServiceCaller } from "../../../lib/access.js";
 import { requireAdmin } from "../../../lib/auth.js";
 import { ForbiddenError, type ErrorResult } from "../../../lib/errors.js";
 import { pageSize } from "../../../lib/pagination.js";
@@ -338,16 +339,19 @@ export const commitReservation = (deps: StockDeps, input: { orderId: string }) =
 
 /**
  * Puts the units an order bought back on hand (a paid order cancelled before it shipped): one RETURN
- * movement per sold line, once; a second call is ALREADY_APPLIED, and an order with no sale NOTHING_RESERVED.
+ * movement per sold line, once; a second call is ALREADY_APPLIED. An order whose sale is not committed
+ * yet gets its reservation released instead (releaseUnsold); one with neither, NOTHING_RESERVED.
  */
 export async function returnSale(deps: StockDeps, input: { orderId: string }): Promise<StockJobResult> {
   const { orderId } = parseInput(settleSchema, input);
   const giveBack = () =>
     inTransaction<StockJobResult>(deps, async (tx) => {
       await lockOrder(tx, orderId);
-      const movements = await tx.stockMovement.findMany({ where: { reference: orderId, reason: { in: ["SALE", "RETURN"] } } });
+      const movements = await tx.stockMovement.findMany({
+        where: { reference: orderId, reason: { in: ["RESERVATION", "RELEASE", "SALE", "RETURN"] } },
+      });
       const sales = movements.filter((m) => m.reason === "SALE").sort((a, b) => (a.productId < b.productId ? -1 : 1));
-      if (sales.length === 0) return { result: { status: "NOTHING_RESERVED", lines: [] }, levels: [] };
+      if (sales.length === 0) return releaseUnsold(tx, orderId, movements);
       const levels = await lockLevels(
         tx,
         sales.map((m) => m.productId),
@@ -373,6 +377,79 @@ export async function returnSale(deps: StockDeps, input: { orderId: string }): P
       return { result: { status: "RETURNED", lines }, levels: changed };
     });
   return onceByKey(giveBack);
+}
+
+/** What the reserveStock service operation answers: held (now or before), or every short line. */
+export interface StockReservation {
+  reserved: boolean;
+  shortages: InsufficientStock[];
+}
+
+/**
+ * The orders subgraph's synchronous reservation at checkout (only orders may call it): the same
+ * all-or-nothing, per-order idempotent reservation as the `reserve` job.
+ */
+export async function reserveStockForOrder(
+  ctx: InventoryContext,
+  args: { orderId: string; lines: StockLine[] },
+): Promise<StockReservation> {
+  assertServiceCaller(ctx.caller, ["orders"], "reserveStock");
+  const result = await reserveStock(ctx, args);
+  switch (result.status) {
+    case "RESERVED":
+    case "ALREADY_APPLIED":
+      return { reserved: true, shortages: [] };
+    case "INSUFFICIENT_STOCK":
+      return {
+        reserved: false,
+        shortages: result.shortages.map(({ productId, requested, available }) => ({
+          __typename: "InsufficientStockError",
+          code: "INSUFFICIENT_STOCK",
+          message: `Only ${available} units can be ordered now; ${requested} were wanted.`,
+          productId,
+          available,
+          requested,
+        })),
+      };
+    case "RELEASED":
+    case "COMMITTED":
+    case "RETURNED":
+    case "NOTHING_RESERVED":
+      throw new Error(`reserveStock answered ${result.status}`);
+  }
+}
+
+/**
+ * A return for an order whose sale was never committed: the commit job is still queued, or a refund
+ * overtook the payment event. Its open reservation is released instead, in the same transaction
+ * (under the order lock), so the units come back either way and the late commit finds nothing
+ * reserved: no order of the jobs can sell units that were refunded.
+ */
+async function releaseUnsold(tx: Tx, orderId: string, movements: StockMovement[]): Promise<TransactionOutcome<StockJobResult>> {
+  const settled = new Set(movements.filter((m) => m.reason === "RELEASE" || m.reason === "SALE").map((m) => m.productId));
+  const open = movements
+    .filter((m) => m.reason === "RESERVATION" && !settled.has(m.productId))
+    .map((m) => ({ productId: m.productId, quantity: m.reservedDelta }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  if (open.length === 0) return { result: { status: "NOTHING_RESERVED", lines: [] }, levels: [] };
+  await lockLevels(
+    tx,
+    open.map((line) => line.productId),
+  );
+  const changed: StockLevel[] = [];
+  for (const { productId, quantity } of open) {
+    changed.push(
+      await applyMovement(tx, {
+        productId,
+        delta: 0,
+        reservedDelta: -quantity,
+        reason: "RELEASE",
+        reference: orderId,
+        idempotencyKey: reservationKey(orderId, "release", productId),
+      }),
+    );
+  }
+  return { result: { status: "RELEASED", lines: open }, levels: changed };
 }
 
 // --- Reads ------------------------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 // the order, so two moves from the same status cannot both succeed.
 import { z } from "zod";
 import { requireAdmin, requireViewer, type Viewer } from "../../../lib/auth.js";
-import { NotFoundError, type ErrorResult } from "../../../lib/errors.js";
+import { NotFoundError, UnavailableError, type ErrorResult } from "../../../lib/errors.js";
 import { isUuid } from "../../../lib/loaders.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Order, OrderStatusChange } from "../../../prisma/orders/__generated__/client.js";
 import type { OrdersContext } from "./context.js";
-import { nextStatuses, statusUpdateTargets, type OrderActorKind, type OrderStatus } from "./orderStatus.js";
+import { tryEnqueueStockJob } from "./orderJobs.js";
+import { lockOrderRow, recordMove, type OrderActor } from "./orderMoves.js";
+import { moveKind, nextStatuses, statusUpdateTargets, type OrderActorKind, type OrderStatus } from "./orderStatus.js";
+import * as services from "./services.js";
 
 export const MAX_NOTE_LENGTH = 500;
 
@@ -89,4 +92,62 @@ function invalidTransition(from: OrderStatus, to: OrderStatus, allowed: OrderSta
     to,
     allowed,
   };
+}
+
+// --- Cancellation --------------------------------------------------------------------------------
+
+export const REFUND_ON_CANCEL_REASON = "order cancelled";
+
+/**
+ * Cancels an order that has not shipped: its customer or an administrator; anyone else gets
+ * NOT_FOUND, as for an unknown id. Unpaid: CANCELLED first, then its stock is released and its
+ * PaymentIntent cancelled (both healed if they fail: the expiry job releases again, and a payment
+ * that still arrives is refunded automatically). Paid: refunded through payments FIRST, under the
+ * order's row lock (a failure leaves the order as it was: UNAVAILABLE), then CANCELLED and its stock
+ * returned; the refund event moves it on to REFUNDED.
+ */
+export async function cancelOrder(ctx: OrdersContext, args: { id: string }): Promise<Order | InvalidStatusTransition> {
+  const viewer = requireViewer(ctx.viewer);
+  const order = isUuid(args.id) ? await ctx.prisma.order.findUnique({ where: { id: args.id } }) : null;
+  if (!order || (order.customerId !== viewer.userId && viewer.role !== "ADMIN")) throw new NotFoundError("The order");
+  const actor: OrderActor = { kind: actorKindOf(viewer), id: viewer.userId };
+  const call = { requestId: ctx.requestId, authorization: ctx.authorization };
+  const log = ctx.log.child({ orderId: order.id });
+
+  const outcome = await ctx.prisma.$transaction(
+    async (tx) => {
+      const locked = await lockOrderRow(tx, order.id);
+      if (!locked) throw new NotFoundError("The order");
+      const from = locked.status;
+      if (moveKind(from, "CANCELLED", actor.kind) !== "cancellation")
+        return invalidTransition(from, "CANCELLED", statusUpdateTargets(from));
+      if (from === "PAID") {
+        // Refund under the lock: nothing (shipping, the payment events) moves the order meanwhile,
+        // and the refund's own event waits for this move, then finds the order CANCELLED.
+        try {
+          await services.refundPayment(ctx.services, order.id, REFUND_ON_CANCEL_REASON, call);
+        } catch (err) {
+          log.error({ err }, "cancelOrder: payments could not refund the order; it stays PAID");
+          throw new UnavailableError("The refund cannot be made right now, so the order was not cancelled; try again in a moment.");
+        }
+      }
+      return { from, order: await recordMove(tx, order.id, from, "CANCELLED", actor, null) };
+    },
+    // The refund call may take up to the service timeout.
+    { maxWait: 10_000, timeout: ctx.serviceTimeoutMs + 5_000 },
+  );
+  if ("__typename" in outcome) return outcome;
+  const { from, order: cancelled } = outcome;
+  ctx.loaders.orderById.clear(cancelled.id).prime(cancelled.id, cancelled);
+
+  if (from === "PENDING_PAYMENT") {
+    await tryEnqueueStockJob(ctx.queues, log, "release", order.id);
+    await services.cancelPayment(ctx.services, order.id, call).catch((err: unknown) => {
+      log.warn({ err }, "cancelOrder: could not cancel the PaymentIntent; a payment that still arrives is refunded automatically");
+    });
+  } else {
+    await tryEnqueueStockJob(ctx.queues, log, "return", order.id);
+  }
+  log.info({ from, by: actor.kind }, "order cancelled");
+  return cancelled;
 }

@@ -1,13 +1,25 @@
 import type DataLoader from "dataloader";
+import type Stripe from "stripe";
 import type { BaseContext } from "../../../lib/subgraph.js";
+import type { Logger } from "../../../lib/logger.js";
+import type { TypedQueue } from "../../../lib/queues.js";
 import { byId, groupedBy, isUuid } from "../../../lib/loaders.js";
-import type { Payment, PrismaClient } from "../../../prisma/payments/__generated__/client.js";
+import type { Payment, PrismaClient, Refund } from "../../../prisma/payments/__generated__/client.js";
 
-export interface PaymentsContext extends BaseContext {
+/** What the payment functions need: the request context has it, and so does the worker without a request. */
+export interface PaymentDeps {
   prisma: PrismaClient;
+  stripe: Stripe;
+  /** Producer of the payment-events queue (consumed by the orders worker). */
+  paymentEvents: TypedQueue<"payment-events">;
+  log: Logger;
+}
+
+export interface PaymentsContext extends BaseContext, PaymentDeps {
   loaders: {
     paymentById: DataLoader<string, Payment | null>;
     paymentsByOrderId: DataLoader<string, Payment[]>;
+    refundsByPaymentId: DataLoader<string, Refund[]>;
   };
 }
 
@@ -22,6 +34,10 @@ export function createLoaders(prisma: PrismaClient): PaymentsContext["loaders"] 
           where: { orderId: { in: orderIds.filter(isUuid) } },
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         }),
+    ),
+    refundsByPaymentId: groupedBy(
+      (refund) => refund.paymentId,
+      (paymentIds) => prisma.refund.findMany({ where: { paymentId: { in: paymentIds } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
     ),
   };
 }

@@ -1,13 +1,14 @@
-// Payments: who may see which payment. Callable without HTTP.
-// Creating payments and following the provider's events come with the Stripe integration.
+// Payments: who may see which payment and its secrets. Callable without HTTP.
+// Starting, cancelling and refunding: paymentLifecycle.ts; Stripe's events: stripeEvents.ts.
 import { assertOwnerOrAdmin } from "../../../lib/access.js";
 import { requireViewer } from "../../../lib/auth.js";
 import { ForbiddenError } from "../../../lib/errors.js";
 import type { EntityReference, Money } from "../../../lib/types.js";
-import type { Payment } from "../../../prisma/payments/__generated__/client.js";
+import type { Payment, Refund } from "../../../prisma/payments/__generated__/client.js";
 import type { PaymentsContext } from "./context.js";
+import { isPayable } from "./paymentState.js";
 
-export type { Payment };
+export type { Payment, Refund };
 
 /** Unknown (or malformed) ids give null; other customers' payments are FORBIDDEN. */
 export async function findPayment(ctx: PaymentsContext, id: string): Promise<Payment | null> {
@@ -32,3 +33,17 @@ export async function paymentsOf(ctx: PaymentsContext, order: EntityReference): 
 
 export const orderOf = (payment: Payment): EntityReference => ({ id: payment.orderId });
 export const amountOf = (payment: Payment): Money => ({ amount: payment.amount, currency: payment.currency });
+
+export const refundedAmountOf = (payment: Payment): Money => ({ amount: payment.refundedAmount, currency: payment.currency });
+export const refundAmountOf = (refund: Refund): Money => ({ amount: refund.amount, currency: refund.currency });
+
+export const refundsOf = (ctx: PaymentsContext, payment: Payment): Promise<Refund[]> => ctx.loaders.refundsByPaymentId.load(payment.id);
+
+/**
+ * The client secret lets whoever holds it pay (confirm the PaymentIntent) directly with Stripe: only the paying
+ * customer gets it, and only while the payment can still be paid. Administrators do not need it to help.
+ */
+export function clientSecretFor(ctx: Pick<PaymentsContext, "viewer">, payment: Payment): string | null {
+  if (!ctx.viewer || ctx.viewer.userId !== payment.customerId || !isPayable(payment.status)) return null;
+  return payment.clientSecret;
+}

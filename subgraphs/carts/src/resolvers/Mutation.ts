@@ -6,4 +6,5 @@ export const Mutation: MutationResolvers = {
   updateCartItem: (_, args, ctx) => carts.updateCartItem(ctx, args),
   removeFromCart: (_, args, ctx) => carts.removeFromCart(ctx, args),
   clearCart: (_, __, ctx) => carts.clearCart(ctx),
+  removeOrderedItems: (_, args, ctx) => carts.removeOrderedItems(ctx, args),
 };
