@@ -475,6 +475,27 @@ describe("duplicate, replayed and out-of-order events", () => {
     assert.equal(await jobOf(failedEvent.id), undefined, "no failed job for a paid payment");
   });
 
+  it("adds up refunds whose news arrives before the payment's success", async () => {
+    const payment = await startPayment(customer.id, randomUUID(), 2000);
+    await emulator("/deliveries/pause", "POST");
+    try {
+      await pay(customer, payment, "pm_card_visa");
+      await emulator("/refunds", "POST", { payment_intent: payment.providerPaymentId!, amount: "500" });
+      await emulator("/refunds", "POST", { payment_intent: payment.providerPaymentId!, amount: "1500" });
+      const { data: held } = await emulator<{ data: string[] }>("/deliveries/held");
+      const mine = new Set((await eventsOf(payment.providerPaymentId!)).map((event) => event.id));
+      await emulator("/deliveries/release", "POST", { events: held.filter((id) => mine.has(id)).reverse() });
+    } finally {
+      await emulator("/deliveries/resume", "POST");
+    }
+    const row = await paymentRow(payment.id);
+    assert.equal(row.status, "REFUNDED");
+    assert.equal(row.refundedAmount, 2000);
+    assert.equal(await prisma.refund.count({ where: { paymentId: payment.id } }), 2);
+    const succeeded = await eventOf(payment.providerPaymentId!, "payment_intent.succeeded");
+    assert.equal((await jobOf(succeeded.id))?.name, "succeeded", "the orders worker still hears the money arrived");
+  });
+
   it("answers 200 and changes nothing for a PaymentIntent that is none of ours", async () => {
     const intent = await stripe.paymentIntents.create({ amount: 500, currency: "eur", payment_method: "pm_card_visa", confirm: true });
     const succeeded = await eventOf(intent.id, "payment_intent.succeeded");
@@ -636,5 +657,54 @@ describe("reconciliation", () => {
     } finally {
       await Promise.all([queue.close(), events.close()]);
     }
+  });
+});
+
+describe("the database refuses a second charge or an over-refund, whatever the code does", () => {
+  it("one payment per order and per PaymentIntent, each refund once, never more refunded than paid", async () => {
+    const customer = await registerCustomer();
+    const payment = await paidPayment(customer, 1000);
+    const row = await paymentRow(payment.id);
+    const refusal = async (what: string, write: () => Promise<unknown>, code: string) => {
+      await assert.rejects(write(), (error: Error & { code?: string }) => {
+        assert.equal(error.code, code, `${what}: ${error.message}`);
+        return true;
+      });
+    };
+    await refusal(
+      "second payment for the order",
+      () => prisma.payment.create({ data: { orderId: row.orderId, customerId: customer.id, amount: 1000, currency: "EUR" } }),
+      "P2002",
+    );
+    await refusal(
+      "second payment for the intent",
+      () =>
+        prisma.payment.create({
+          data: { orderId: randomUUID(), customerId: customer.id, amount: 1000, currency: "EUR", providerPaymentId: row.providerPaymentId },
+        }),
+      "P2002",
+    );
+    const checkViolation = (constraint: string, write: () => Promise<unknown>) =>
+      assert.rejects(write(), (error: Error) => {
+        assert.ok(error.message.includes(constraint), `expected ${constraint} to refuse it: ${error.message}`);
+        return true;
+      });
+    await checkViolation("Payment_refundedAmount_within_amount", () =>
+      prisma.payment.update({ where: { id: row.id }, data: { refundedAmount: 1001 } }),
+    );
+    await checkViolation("Payment_refundedAmount_within_amount", () =>
+      prisma.payment.update({ where: { id: row.id }, data: { refundedAmount: -1 } }),
+    );
+    await checkViolation("Payment_refunded_status_matches", () =>
+      prisma.payment.update({ where: { id: row.id }, data: { status: "REFUNDED" } }),
+    );
+    const refund = await asService<{ refundPayment: PaymentResult }>(REFUND, { orderId: row.orderId });
+    assert.equal(refund.data.refundPayment.status, "REFUNDED");
+    const [recorded] = await prisma.refund.findMany({ where: { paymentId: row.id } });
+    await refusal("the same Stripe refund twice", () => prisma.refund.create({ data: { ...recorded!, id: randomUUID() } }), "P2002");
+    await checkViolation("Refund_amount_positive", () => prisma.refund.update({ where: { id: recorded!.id }, data: { amount: 0 } }));
+    const after = await paymentRow(row.id);
+    assert.equal(after.status, "REFUNDED");
+    assert.equal(after.refundedAmount, 1000, "the refused writes left nothing behind");
   });
 });
