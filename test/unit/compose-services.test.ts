@@ -13,7 +13,10 @@ describe("docker-compose.yml", () => {
     const entries = SUBGRAPH_NAMES.flatMap((name) =>
       [`subgraphs/${name}/src/index.ts`, `subgraphs/${name}/src/worker.ts`].filter((file) => existsSync(file)),
     );
-    assert.ok(entries.some((file) => file.endsWith("worker.ts")), "the check sees the workers");
+    assert.ok(
+      entries.some((file) => file.endsWith("worker.ts")),
+      "the check sees the workers",
+    );
     for (const entry of [...entries, "router/src/index.ts"]) {
       assert.equal(commands.filter((command) => command === entry).length, 1, `${entry} runs once in docker-compose.yml`);
     }
