@@ -133,6 +133,35 @@ export interface PaymentReconciliationJobData {
 }
 
 // ---------------------------------------------------------------------------------------------
+// email: one job per email to send, consumed by the email worker (in the users subgraph's worker,
+// which owns the addresses). Payloads carry ids and amounts, never addresses or names: the worker
+// reads them when it sends.
+
+export type EmailJobName =
+  "welcome" | "order-confirmation" | "payment-received" | "payment-failed" | "order-shipped" | "order-cancelled" | "refund-issued";
+
+export interface EmailJobData {
+  /**
+   * What happened, unique per event (e.g. `order-confirmation:<orderId>`, `payment-failed:<Stripe event id>`):
+   * with the recipient, the key that makes sending idempotent (one email per event and recipient).
+   */
+  eventKey: string;
+  /** The recipient (users subgraph). */
+  userId: string;
+  /** The order the email is about, for every email but welcome. */
+  orderId?: string;
+  /** refund-issued: the amount refunded, minor units, and its currency. */
+  amount?: number;
+  currency?: string;
+  /** payment-failed: the provider's message for people (e.g. "Your card was declined."). */
+  reason?: string;
+}
+
+/** BullMQ ids may not hold ':'; the email's job id spells its idempotency key with '-'. */
+export const emailJobId = (name: EmailJobName, data: Pick<EmailJobData, "eventKey" | "userId">) =>
+  `email-${name}-${data.eventKey}-${data.userId}`.replaceAll(":", "-");
+
+// ---------------------------------------------------------------------------------------------
 
 /** Every queue and what its jobs carry; `createQueue` and typed workers read it. */
 export interface QueueTypes {
@@ -142,6 +171,7 @@ export interface QueueTypes {
   "payment-events": { name: PaymentEventJobName; data: PaymentEventJobData; result: void };
   "order-expiry": { name: OrderExpiryJobName; data: OrderExpiryJobData; result: void };
   "payment-reconciliation": { name: PaymentReconciliationJobName; data: PaymentReconciliationJobData; result: void };
+  email: { name: EmailJobName; data: EmailJobData; result: void };
 }
 export type QueueName = keyof QueueTypes;
 
@@ -152,6 +182,7 @@ export const QUEUE_NAMES = {
   paymentEvents: "payment-events",
   orderExpiry: "order-expiry",
   paymentReconciliation: "payment-reconciliation",
+  email: "email",
 } as const satisfies Record<string, QueueName>;
 
 export type TypedQueue<N extends QueueName> = Queue<QueueTypes[N]["data"], QueueTypes[N]["result"], QueueTypes[N]["name"]>;
