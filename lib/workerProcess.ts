@@ -31,7 +31,12 @@ export async function readEvictionPolicy(redis: Redis): Promise<string | undefin
 
 /** Warns (never fails) when Redis may evict BullMQ's keys. Gives up quietly if Redis does not answer in time. */
 export async function checkEvictionPolicy(config: Config, log: Logger): Promise<string | undefined> {
-  const redis = new Redis(config.redis.url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(config.redis.url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on("error", () => undefined);
   try {
     await redis.connect();

@@ -62,7 +62,10 @@ export async function createJobDashboard(options: {
   const { config, log, publicKey, revocations, limits } = options;
   const queues = (Object.values(QUEUE_NAMES) as QueueName[]).map((name) => createQueue(name, config, log));
   // Producer connections fail fast without Redis; wait briefly so the first page load finds them connected.
-  await Promise.race([Promise.allSettled(queues.map((queue) => queue.waitUntilReady())), new Promise((resolve) => setTimeout(resolve, 3000))]);
+  await Promise.race([
+    Promise.allSettled(queues.map((queue) => queue.waitUntilReady())),
+    new Promise((resolve) => setTimeout(resolve, 3000)),
+  ]);
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -109,7 +112,9 @@ export async function createJobDashboard(options: {
     });
 
   const cookieAttributes = (maxAgeSeconds: number) =>
-    [`Path=${ADMIN_PATH}`, "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(config.isProduction ? ["Secure"] : [])].join("; ");
+    [`Path=${ADMIN_PATH}`, "HttpOnly", "SameSite=Strict", `Max-Age=${maxAgeSeconds}`, ...(config.isProduction ? ["Secure"] : [])].join(
+      "; ",
+    );
 
   const router = express.Router();
   // Signing in takes the Bearer token only: a cookie cannot renew itself.
