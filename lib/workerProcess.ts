@@ -145,7 +145,8 @@ export async function runWorkerProcess(options: {
 }): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(`${options.name}-worker`, config.logLevel);
-  void checkEvictionPolicy(config, log);
+  // Not awaited: a worker starts (and waits for Redis) whether or not the check can run.
+  checkEvictionPolicy(config, log).catch(() => undefined);
 
   const started = await options.start({ config, log });
   for (const worker of started.workers) watchWorker(worker, log);
@@ -187,6 +188,12 @@ export async function runWorkerProcess(options: {
     log.info({ outcome: "drained" }, "worker process stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", (signal) => void stop(signal));
-  process.on("SIGINT", (signal) => void stop(signal));
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop(signal).catch((error: unknown) => {
+      log.error({ err: error }, "error during shutdown");
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
 }

@@ -160,14 +160,16 @@ describe("graceful shutdown", () => {
     await eventually(
       async () => {
         if (child.exitCode !== null) assert.fail(`the worker exited while starting:\n${text}`);
-        return fetch(`http://127.0.0.1:${port}/health`).then(
+        return fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
           (response) => response.ok,
           () => false,
         );
       },
       "the worker process starting",
-      30_000,
-    );
+      60_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; its output:\n${text}`);
+    });
     return { child, output: () => text, exited };
   }
 
@@ -184,7 +186,7 @@ describe("graceful shutdown", () => {
     return productId;
   }
 
-  it("on SIGTERM finishes the job in hand, then exits 0", { timeout: 60_000 }, async () => {
+  it("on SIGTERM finishes the job in hand, then exits 0", { timeout: 120_000 }, async () => {
     const productId = await stockedProduct();
     const worker = await startInventoryWorker();
     const orderId = randomUUID();
@@ -213,7 +215,7 @@ describe("graceful shutdown", () => {
     }
   });
 
-  it("waits at most WORKER_SHUTDOWN_TIMEOUT_MS, then exits without finishing", { timeout: 60_000 }, async () => {
+  it("waits at most WORKER_SHUTDOWN_TIMEOUT_MS, then exits without finishing", { timeout: 120_000 }, async () => {
     const productId = await stockedProduct();
     const worker = await startInventoryWorker({ WORKER_SHUTDOWN_TIMEOUT_MS: "1000" });
     const orderId = randomUUID();

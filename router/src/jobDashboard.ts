@@ -44,8 +44,20 @@ export function adminCookieOf(cookieHeader: string | undefined): string | undefi
   return undefined;
 }
 
-/** The origin a browser would send for a page of this router (honours trust proxy for the protocol). */
-const ownOrigin = (req: Request) => `${req.protocol}://${req.get("host") ?? ""}`;
+/**
+ * Whether a browser sent this request from the router's own pages: its Origin names the host the request was
+ * sent to. The host only, not the scheme, so a TLS-terminating proxy in front (http behind, https in front)
+ * needs no extra setting; a different port or name is another origin and is refused.
+ */
+function isSameOrigin(req: Request): boolean {
+  const origin = req.get("origin");
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === req.get("host");
+  } catch {
+    return false;
+  }
+}
 
 export interface JobDashboard {
   router: express.Router;
@@ -105,7 +117,7 @@ export async function createJobDashboard(options: {
       }
       if (!viewer) return errorResponse(res, 401, "UNAUTHENTICATED", "Sign in as an administrator: POST /admin/session with your token.");
       if (viewer.role !== "ADMIN") return errorResponse(res, 403, "FORBIDDEN", "Only administrators can use the job dashboard.");
-      if (byCookie && !SAFE_METHODS.has(req.method) && req.get("origin") !== ownOrigin(req)) {
+      if (byCookie && !SAFE_METHODS.has(req.method) && !isSameOrigin(req)) {
         return errorResponse(res, 403, "FORBIDDEN", "Cross-origin requests to the job dashboard are refused.");
       }
       req.viewer = viewer;
