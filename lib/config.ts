@@ -37,6 +37,8 @@ const subgraphKeys = Object.fromEntries(
         `${prefix}_DATABASE_URL`,
         urlWithProtocol(["postgres:", "postgresql:"]).default(`postgresql://postgres@127.0.0.1:5432/shopgraph_${name}`),
       ],
+      // The subgraph's worker process serves /metrics and /health here (4101-4106: subgraph port + 100).
+      [`${prefix}_WORKER_METRICS_PORT`, port.default(SUBGRAPHS[name].defaultPort + 100)],
     ];
   }),
 ) as Record<string, z.ZodType>;
@@ -102,6 +104,7 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters (Stripe's look like whsec_...)").optional(),
   STRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default(".secrets/stripe-webhook-secret"),
   PAYMENT_RECONCILE_INTERVAL_SECONDS: positiveInt.default(300),
+  WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
 });
 
 export interface SubgraphSettings {
@@ -119,6 +122,12 @@ export interface Config {
   router: { port: number; publicUrl: string };
   subgraphs: Record<SubgraphName, SubgraphSettings>;
   redis: { url: string; prefix: string };
+  workers: {
+    /** Where each subgraph's worker process serves /metrics and /health. */
+    metricsPorts: Record<SubgraphName, number>;
+    /** On SIGTERM a worker waits this long for its active jobs, then exits; unfinished jobs are retried as stalled. */
+    shutdownTimeoutMs: number;
+  };
   jwt: {
     privateKeyPem?: string;
     publicKeyPem?: string;
@@ -247,6 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     router: { port: e.ROUTER_PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.ROUTER_PORT}/graphql` },
     subgraphs,
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    workers: {
+      metricsPorts: Object.fromEntries(
+        SUBGRAPH_NAMES.map((name) => [name, e[`${name.toUpperCase()}_WORKER_METRICS_PORT`] as number]),
+      ) as Record<SubgraphName, number>,
+      shutdownTimeoutMs: e.WORKER_SHUTDOWN_TIMEOUT_MS,
+    },
     jwt: {
       privateKeyPem: pem(e.JWT_PRIVATE_KEY),
       publicKeyPem: pem(e.JWT_PUBLIC_KEY),

@@ -216,9 +216,22 @@ export function createQueue<N extends QueueName>(name: N, config: Config, log: L
   return queue;
 }
 
+/**
+ * Stalled jobs, set explicitly rather than left to BullMQ's defaults: a worker holds each active job's lock for
+ * `lockDuration` and renews it while the job runs; every `stalledInterval` each worker looks for active jobs
+ * whose lock expired (their process died, or blocked its event loop) and moves them back to waiting. Handlers
+ * are idempotent, so running such a job again is safe; one that stalls more than `maxStalledCount` times
+ * (say, it crashes its process) is failed instead of looping. Workers log 'stalled' (lib/workerProcess.ts).
+ */
+export const STALLED_JOB_OPTIONS = {
+  lockDuration: 30_000,
+  stalledInterval: 30_000,
+  maxStalledCount: 2,
+} as const satisfies Partial<WorkerOptions>;
+
 /** Options for a `Worker` of one of the project's queues. */
 export function workerOptions(config: Config, overrides: Partial<Omit<WorkerOptions, "connection" | "prefix">> = {}): WorkerOptions {
-  return { connection: workerConnection(config), prefix: config.redis.prefix, ...overrides };
+  return { connection: workerConnection(config), prefix: config.redis.prefix, ...STALLED_JOB_OPTIONS, ...overrides };
 }
 
 /** A payload an event consumer cannot read: it stays unreadable, so its job fails once, without retries. */
@@ -230,7 +243,7 @@ type EventQueue = { [N in QueueName]: QueueTypes[N]["result"] extends void ? N :
  * Starts a worker for one of the versioned event queues (availability, product lifecycle): each
  * payload is read with `parse` (which throws InvalidEventError for a malformed one) and applied with
  * `apply`, which answers whether it changed anything (consumers ignore events that are not newer,
- * so duplicates and retries are harmless). Worker errors and failed jobs are logged.
+ * so duplicates and retries are harmless).
  */
 export async function startEventWorker<N extends EventQueue>(options: {
   queue: N;
@@ -257,8 +270,7 @@ export async function startEventWorker<N extends EventQueue>(options: {
     // Jobs carry the producer's retry and retention options (DEFAULT_JOB_OPTIONS).
     workerOptions(config, { concurrency: options.concurrency ?? 16 }),
   );
-  worker.on("error", (err) => log.error({ err, queue }, "event worker error"));
-  worker.on("failed", (job, err) => log.warn({ err, queue, jobId: job?.id, attempts: job?.attemptsMade }, "event job failed"));
+  // Errors, failed and stalled jobs are logged by the worker process (lib/workerProcess.ts watchWorker).
   await worker.waitUntilReady();
   log.info({ queue, prefix: config.redis.prefix }, "event worker started");
   return worker;

@@ -32,6 +32,7 @@ import { STRIPE_WEBHOOK_PATH, forwardStripeWebhooks } from "./stripeWebhook.js";
 import { graphqlErrors, requestDuration, requestsTotal } from "./metrics.js";
 import { buildCostModel } from "./cost.js";
 import { demandControlPlugin } from "./demandControl.js";
+import { createJobDashboard } from "./jobDashboard.js";
 import type { RouterContext } from "./context.js";
 
 export const SUPERGRAPH_PATH = path.join(import.meta.dirname, "..", "supergraph.graphql");
@@ -243,6 +244,9 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     STRIPE_WEBHOOK_PATH,
     ...forwardStripeWebhooks(config.subgraphs.payments.url.replace(/\/graphql\/?$/, STRIPE_WEBHOOK_PATH), logger),
   );
+  // Admin-only Bull Board at /admin/queues (router/src/jobDashboard.ts): REST and HTML, not GraphQL, so no cost model.
+  const jobDashboard = await createJobDashboard({ config, log: logger, publicKey, revocations, limits });
+  app.use(jobDashboard.router);
   app.use("/assets", proxyAssets(config.subgraphs.products.url.replace(/\/graphql\/?$/, "/assets"), serviceSecret));
 
   const authenticate = asyncMiddleware(async (req: Request, res: Response) => {
@@ -304,6 +308,7 @@ export async function createRouter(config: Config, supergraphSdl = readFileSync(
     async stop() {
       await apollo.stop();
       redis.disconnect();
+      await jobDashboard.close();
       await revocations.close();
     },
   };

@@ -86,6 +86,7 @@ export async function startIsolatedStack(
     env[`${upper}_DATABASE_URL`] = url.toString();
     env[`${upper}_PORT`] = String(port);
     env[`${upper}_URL`] = `http://127.0.0.1:${port}/graphql`;
+    env[`${upper}_WORKER_METRICS_PORT`] = String(await freePort());
   }
   // The run's own Stripe emulator (scripts/lib/stack.ts): its own port and webhook secret, retries in milliseconds.
   env.STRIPE_API_URL = overrides.STRIPE_API_URL ?? `http://127.0.0.1:${await freePort()}`;

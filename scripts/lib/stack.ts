@@ -8,6 +8,7 @@ import { SUBGRAPH_NAMES, type Config, type SubgraphName } from "../../lib/config
 import { databaseName, maintenanceUrl, prismaAdapter } from "../../lib/database.js";
 import type { Logger } from "../../lib/logger.js";
 import { EMULATOR_TEST_KEY, webhookSecretOf } from "../../lib/stripe.js";
+import { EVICTION_WARNING, readEvictionPolicy } from "../../lib/workerProcess.js";
 import { run, startService, stopAll } from "./processes.js";
 
 /** A dependency is missing: the message says which, where we looked, and how to start it. */
@@ -53,8 +54,8 @@ export async function checkRedis(config: Config, log?: Logger): Promise<void> {
   try {
     await redis.connect();
     await redis.ping();
-    const [, policy] = (await redis.config("GET", "maxmemory-policy").catch(() => [])) as string[];
-    if (policy && policy !== "noeviction") log?.warn(`Redis maxmemory-policy is ${policy}; BullMQ needs noeviction or jobs can be lost.`);
+    const policy = await readEvictionPolicy(redis);
+    if (policy && policy !== "noeviction") log?.warn(EVICTION_WARNING(policy));
   } catch (error) {
     throw new DependencyUnavailableError(
       [

@@ -1,9 +1,8 @@
 // The stock worker: its own process, consuming the `stock` queue (reserve, release, commit).
 // Retried or duplicated jobs are safe: each change is keyed in the ledger and applied once.
+// Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { Worker } from "bullmq";
-import { loadConfigOrExit } from "../../../lib/config.js";
-import { onShutdown } from "../../../lib/http.js";
-import { createLogger } from "../../../lib/logger.js";
+import { runWorkerProcess } from "../../../lib/workerProcess.js";
 import {
   QUEUE_NAMES,
   startEventWorker,
@@ -18,38 +17,41 @@ import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js"
 import { processStockJob } from "./stock-jobs.js";
 import { applyLifecycleEvent, parseLifecycleEvent } from "./knownProducts.js";
 
-const config = loadConfigOrExit();
-const log = createLogger("inventory-worker", config.logLevel);
-const prisma = createPrisma("inventory", config, PrismaClient);
-const availability = createAvailabilityPublisher(config, log);
+await runWorkerProcess({
+  name: "inventory",
+  async start({ config, log }) {
+    const prisma = createPrisma("inventory", config, PrismaClient);
+    const availability = createAvailabilityPublisher(config, log);
 
-const worker = new Worker<StockJobData, StockJobResult, StockJobName>(
-  QUEUE_NAMES.stock,
-  (job) => processStockJob({ prisma, availability, log }, job),
-  workerOptions(config, { concurrency: 8 }),
-);
-worker.on("error", (err) => log.error({ err }, "stock worker error"));
-worker.on("failed", (job, err) => log.warn({ err, jobId: job?.id, job: job?.name, attempts: job?.attemptsMade }, "stock job failed"));
-worker.on("completed", (job, result) => log.info({ jobId: job.id, job: job.name, status: result.status }, "stock job done"));
-await worker.waitUntilReady();
-log.info({ queue: QUEUE_NAMES.stock, prefix: config.redis.prefix }, "stock worker started");
+    const worker = new Worker<StockJobData, StockJobResult, StockJobName>(
+      QUEUE_NAMES.stock,
+      (job) => processStockJob({ prisma, availability, log }, job),
+      workerOptions(config, { concurrency: 8 }),
+    );
+    worker.on("completed", (job, result) => log.info({ jobId: job.id, job: job.name, status: result.status }, "stock job done"));
+    await worker.waitUntilReady();
+    log.info({ queue: QUEUE_NAMES.stock, prefix: config.redis.prefix }, "stock worker started");
 
-// Product lifecycle events from the products subgraph: which products exist (KnownProduct).
-const lifecycleWorker = await startEventWorker({
-  queue: QUEUE_NAMES.productLifecycle,
-  config,
-  log,
-  parse: parseLifecycleEvent,
-  apply: (event) => applyLifecycleEvent(prisma, event),
-});
-// Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
-publishAllLevels(prisma, availability)
-  .then((count) => log.info({ count }, "published every stock level"))
-  .catch((err: unknown) => log.error({ err }, "could not publish every stock level"));
+    // Product lifecycle events from the products subgraph: which products exist (KnownProduct).
+    const lifecycleWorker = await startEventWorker({
+      queue: QUEUE_NAMES.productLifecycle,
+      config,
+      log,
+      parse: parseLifecycleEvent,
+      apply: (event) => applyLifecycleEvent(prisma, event),
+    });
+    // Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
+    publishAllLevels(prisma, availability)
+      .then((count) => log.info({ count }, "published every stock level"))
+      .catch((err: unknown) => log.error({ err }, "could not publish every stock level"));
 
-onShutdown(log, async () => {
-  await worker.close();
-  await lifecycleWorker.close();
-  await availability.close();
-  await prisma.$disconnect();
+    return {
+      workers: [worker, lifecycleWorker],
+      measuredQueues: [QUEUE_NAMES.stockAvailability],
+      async close() {
+        await availability.close();
+        await prisma.$disconnect();
+      },
+    };
+  },
 });

@@ -1,11 +1,10 @@
 // The orders worker: its own process, consuming `order-expiry` (delayed jobs checkout schedules) and
 // `payment-events` (published by payments from Stripe's webhooks). Both handlers are idempotent
 // (orderEvents.ts), so BullMQ's retries and duplicated or out-of-order events are harmless.
+// Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { UnrecoverableError, Worker } from "bullmq";
-import { loadConfigOrExit } from "../../../lib/config.js";
+import { runWorkerProcess } from "../../../lib/workerProcess.js";
 import { createPrisma } from "../../../lib/database.js";
-import { onShutdown } from "../../../lib/http.js";
-import { createLogger } from "../../../lib/logger.js";
 import {
   InvalidEventError,
   QUEUE_NAMES,
@@ -21,52 +20,51 @@ import { PrismaClient } from "../../../prisma/orders/__generated__/client.js";
 import { createOrderQueues } from "./orderJobs.js";
 import { applyPaymentEvent, expireOrder, parsePaymentEvent, type WorkerDeps } from "./orderEvents.js";
 
-const config = loadConfigOrExit();
-const log = createLogger("orders-worker", config.logLevel);
-const prisma = createPrisma("orders", config, PrismaClient);
-const queues = createOrderQueues(config, log);
-const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), queues, checkoutRules: config.checkout };
+await runWorkerProcess({
+  name: "orders",
+  async start({ config, log }) {
+    const prisma = createPrisma("orders", config, PrismaClient);
+    const queues = createOrderQueues(config, log);
+    const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), queues, checkoutRules: config.checkout };
 
-const expiryWorker = new Worker<OrderExpiryJobData, void, OrderExpiryJobName>(
-  QUEUE_NAMES.orderExpiry,
-  async (job) => {
-    if (!isUuid(job.data.orderId)) throw new UnrecoverableError("order-expiry job without an order id");
-    await expireOrder(deps, log.child({ jobId: job.id }), job.data.orderId);
-  },
-  workerOptions(config, { concurrency: 8 }),
-);
+    const expiryWorker = new Worker<OrderExpiryJobData, void, OrderExpiryJobName>(
+      QUEUE_NAMES.orderExpiry,
+      async (job) => {
+        if (!isUuid(job.data.orderId)) throw new UnrecoverableError("order-expiry job without an order id");
+        await expireOrder(deps, log.child({ jobId: job.id }), job.data.orderId);
+      },
+      workerOptions(config, { concurrency: 8 }),
+    );
 
-const paymentWorker = new Worker<PaymentEventJobData, void, PaymentEventJobName>(
-  QUEUE_NAMES.paymentEvents,
-  async (job) => {
-    let event: PaymentEventJobData;
-    try {
-      event = parsePaymentEvent(job.data);
-    } catch (error) {
-      if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
-      throw error;
+    const paymentWorker = new Worker<PaymentEventJobData, void, PaymentEventJobName>(
+      QUEUE_NAMES.paymentEvents,
+      async (job) => {
+        let event: PaymentEventJobData;
+        try {
+          event = parsePaymentEvent(job.data);
+        } catch (error) {
+          if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+        if (job.name !== "succeeded" && job.name !== "failed" && job.name !== "refunded") {
+          throw new UnrecoverableError(`unknown payment event "${String(job.name)}"`);
+        }
+        await applyPaymentEvent(deps, log.child({ jobId: job.id }), job.name, event);
+      },
+      workerOptions(config, { concurrency: 8 }),
+    );
+
+    for (const worker of [expiryWorker, paymentWorker]) {
+      await worker.waitUntilReady();
+      log.info({ queue: worker.name, prefix: config.redis.prefix }, "orders worker started");
     }
-    if (job.name !== "succeeded" && job.name !== "failed" && job.name !== "refunded") {
-      throw new UnrecoverableError(`unknown payment event "${String(job.name)}"`);
-    }
-    await applyPaymentEvent(deps, log.child({ jobId: job.id }), job.name, event);
+
+    return {
+      workers: [expiryWorker, paymentWorker],
+      async close() {
+        await queues.close();
+        await prisma.$disconnect();
+      },
+    };
   },
-  workerOptions(config, { concurrency: 8 }),
-);
-
-for (const [queue, worker] of [
-  [QUEUE_NAMES.orderExpiry, expiryWorker],
-  [QUEUE_NAMES.paymentEvents, paymentWorker],
-] as const) {
-  worker.on("error", (err) => log.error({ err, queue }, "orders worker error"));
-  worker.on("failed", (job, err) => log.warn({ err, queue, jobId: job?.id, attempts: job?.attemptsMade }, "orders job failed"));
-  await worker.waitUntilReady();
-  log.info({ queue, prefix: config.redis.prefix }, "orders worker started");
-}
-
-onShutdown(log, async () => {
-  await expiryWorker.close();
-  await paymentWorker.close();
-  await queues.close();
-  await prisma.$disconnect();
 });

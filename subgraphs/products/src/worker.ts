@@ -1,6 +1,6 @@
 // The availability worker: its own process, consuming `stock-availability` (published by the
 // inventory subgraph after each committed stock change) into the ProductAvailability read model
-// that the `inStock` filter reads.
+// that the `inStock` filter reads. Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 //
 // Consistency: the read model trails inventory by the queue's latency, normally well under a
 // second. Events are applied only when their version (the inventory ledger's movement sequence) is
@@ -8,35 +8,38 @@
 // event that is lost for good (say, Redis lost it) leaves one product's level stale until that
 // product's stock changes again: the next event carries the full level, not a delta, and heals it.
 // Checkout never relies on this model; inventory's own reservation is the authority on stock.
-import { loadConfigOrExit } from "../../../lib/config.js";
-import { onShutdown } from "../../../lib/http.js";
-import { createLogger } from "../../../lib/logger.js";
+import { runWorkerProcess } from "../../../lib/workerProcess.js";
 import { QUEUE_NAMES, startEventWorker } from "../../../lib/queues.js";
 import { applyAvailability, parseAvailabilityEvent } from "./availability.js";
 import { createPrisma } from "../../../lib/database.js";
 import { PrismaClient } from "../../../prisma/products/__generated__/client.js";
 import { createLifecyclePublisher, publishAllProducts } from "./lifecycle.js";
 
-const config = loadConfigOrExit();
-const log = createLogger("products-worker", config.logLevel);
-const prisma = createPrisma("products", config, PrismaClient);
+await runWorkerProcess({
+  name: "products",
+  async start({ config, log }) {
+    const prisma = createPrisma("products", config, PrismaClient);
+    const worker = await startEventWorker({
+      queue: QUEUE_NAMES.stockAvailability,
+      config,
+      log,
+      parse: parseAvailabilityEvent,
+      apply: (event) => applyAvailability(prisma, event),
+    });
+    // Heal other subgraphs' view of the catalog (and tell them about seeded products): every product's
+    // current status, which consumers ignore where they already know it.
+    const lifecycle = createLifecyclePublisher(config, log);
+    publishAllProducts(prisma, lifecycle)
+      .then((count) => log.info({ count }, "published every product's lifecycle status"))
+      .catch((err: unknown) => log.error({ err }, "could not publish every product's lifecycle status"));
 
-const worker = await startEventWorker({
-  queue: QUEUE_NAMES.stockAvailability,
-  config,
-  log,
-  parse: parseAvailabilityEvent,
-  apply: (event) => applyAvailability(prisma, event),
-});
-// Heal other subgraphs' view of the catalog (and tell them about seeded products): every product's
-// current status, which consumers ignore where they already know it.
-const lifecycle = createLifecyclePublisher(config, log);
-publishAllProducts(prisma, lifecycle)
-  .then((count) => log.info({ count }, "published every product's lifecycle status"))
-  .catch((err: unknown) => log.error({ err }, "could not publish every product's lifecycle status"));
-
-onShutdown(log, async () => {
-  await worker.close();
-  await lifecycle.close();
-  await prisma.$disconnect();
+    return {
+      workers: [worker],
+      measuredQueues: [QUEUE_NAMES.productLifecycle],
+      async close() {
+        await lifecycle.close();
+        await prisma.$disconnect();
+      },
+    };
+  },
 });
