@@ -11,5 +11,13 @@ const port = (name: string) => {
 const mailbox = await startMailbox({ smtpPort: port("MAILBOX_SMTP_PORT"), httpPort: port("MAILBOX_HTTP_PORT") });
 console.log(`mailbox: SMTP on 127.0.0.1:${mailbox.smtpPort}, messages at http://127.0.0.1:${mailbox.httpPort}/messages`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void mailbox.close().then(() => process.exit(0)));
+  process.once(signal, () => {
+    mailbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 }

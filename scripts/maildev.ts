@@ -26,5 +26,13 @@ try {
 }
 console.log(`maildev: SMTP on 127.0.0.1:${smtp}, inbox at http://127.0.0.1:${web}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void maildev.stop().then(() => process.exit(0)));
+  process.once(signal, () => {
+    maildev.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 }

@@ -112,8 +112,18 @@ describe("each email reaches its recipient with its content", () => {
       /Your card was declined\.[\s\S]*pay again with another card, before \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
     ],
     ["order-shipped", {}, (ref) => new RegExp(`^Your order ${ref} has shipped$`), /is on its way/],
-    ["order-cancelled", { reason: "You asked us to." }, (ref) => new RegExp(`^Your order ${ref} was cancelled$`), /Reason: You asked us to\./],
-    ["refund-issued", { amount: 1250, currency: "EUR" }, (ref) => new RegExp(`^Refund of €12\\.50 for order ${ref}$`), /We refunded €12\.50/],
+    [
+      "order-cancelled",
+      { reason: "You asked us to." },
+      (ref) => new RegExp(`^Your order ${ref} was cancelled$`),
+      /Reason: You asked us to\./,
+    ],
+    [
+      "refund-issued",
+      { amount: 1250, currency: "EUR" },
+      (ref) => new RegExp(`^Refund of €12\\.50 for order ${ref}$`),
+      /We refunded €12\.50/,
+    ],
   ];
   for (const [name, extra, subject, content] of orderEmails) {
     it(`${name}: subject and content for the order`, async () => {
@@ -229,7 +239,11 @@ describe("failures", () => {
 
   it("another customer's order, an unknown order or a malformed payload fail at once, sending nothing", async () => {
     const intruder = await registerCustomer("Intruder");
-    const foreign = await enqueue("order-confirmation", { eventKey: eventKey("order-confirmation"), userId: intruder.id, orderId: order.id });
+    const foreign = await enqueue("order-confirmation", {
+      eventKey: eventKey("order-confirmation"),
+      userId: intruder.id,
+      orderId: order.id,
+    });
     const unknown = await enqueue("order-shipped", { eventKey: eventKey("order-shipped"), userId: intruder.id, orderId: randomUUID() });
     const malformed = await enqueue("payment-received", { eventKey: eventKey("payment-received"), userId: intruder.id });
     for (const [job, reason] of [

@@ -29,13 +29,21 @@ export async function messagesTo(address: string): Promise<ReceivedMessage[]> {
 export async function waitForMessages(address: string, options: { count?: number; subject?: RegExp; timeoutMs?: number } = {}) {
   const { count = 1, subject, timeoutMs = 10_000 } = options;
   const matching = async () => (await messagesTo(address)).filter((m) => !subject || subject.test(m.subject ?? ""));
-  await eventually(async () => (await matching()).length >= count, `${count} email(s) to ${address}${subject ? ` (${subject})` : ""}`, timeoutMs);
+  await eventually(
+    async () => (await matching()).length >= count,
+    `${count} email(s) to ${address}${subject ? ` (${subject})` : ""}`,
+    timeoutMs,
+  );
   return matching();
 }
 
 /** The SMTP server answers RCPT TO for `address` with `code` (e.g. 550), `times` times or always. */
 export const refuseRecipient = (address: string, code = 550, times?: number) =>
-  call("PUT", `/refusals/${encodeURIComponent(address)}`, { code, message: code >= 500 ? "Mailbox unavailable" : "Try again later", times });
+  call("PUT", `/refusals/${encodeURIComponent(address)}`, {
+    code,
+    message: code >= 500 ? "Mailbox unavailable" : "Try again later",
+    times,
+  });
 
 export const acceptRecipient = (address: string) => call("DELETE", `/refusals/${encodeURIComponent(address)}`);
 

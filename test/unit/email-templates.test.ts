@@ -81,7 +81,19 @@ describe("each email", () => {
     const email = renderEmail("order-confirmation", input());
     assert.equal(email.subject, `Your Test Shop order ${orderReference(ORDER_ID)}`);
     for (const body of [email.text, email.html]) {
-      for (const expected of ["Blue Mug", "€15.00", "€30.00", "Tea Towel", "€7.99", "€37.99", "€4.99", "€8.17", "€51.15", "Berlin", "10115"]) {
+      for (const expected of [
+        "Blue Mug",
+        "€15.00",
+        "€30.00",
+        "Tea Towel",
+        "€7.99",
+        "€37.99",
+        "€4.99",
+        "€8.17",
+        "€51.15",
+        "Berlin",
+        "10115",
+      ]) {
         assert.ok(body.includes(expected), `${expected} missing from\n${body}`);
       }
       assert.ok(body.includes(`https://shop.example/orders/${ORDER_ID}`));
@@ -118,7 +130,10 @@ describe("each email", () => {
   });
 
   it("order-cancelled gives the reason: the producer's, else the order's latest note", () => {
-    const noted = renderEmail("order-cancelled", input({ order: order({ status: "CANCELLED", latestNote: "Not paid within 30 minutes." }) }));
+    const noted = renderEmail(
+      "order-cancelled",
+      input({ order: order({ status: "CANCELLED", latestNote: "Not paid within 30 minutes." }) }),
+    );
     assert.equal(noted.subject, `Your order ${orderReference(ORDER_ID)} was cancelled`);
     assert.match(noted.text, /Reason: Not paid within 30 minutes\./);
     const given = renderEmail("order-cancelled", input({ reason: "Out of stock", order: order({ latestNote: "x" }) }));
@@ -148,9 +163,14 @@ describe("escaping", () => {
 
   for (const name of ALL) {
     it(`${name}: names, product names, addresses, notes and reasons never become markup`, () => {
-      const email = renderEmail(name, input({ recipient: { name: HOSTILE, email: "x@example.test" }, order: hostileOrder, reason: HOSTILE }));
+      const email = renderEmail(
+        name,
+        input({ recipient: { name: HOSTILE, email: "x@example.test" }, order: hostileOrder, reason: HOSTILE }),
+      );
       assert.doesNotMatch(email.html, /<script|<img|<svg|onerror=alert\(1\)>|"><svg/i);
-      assert.ok(email.html.includes("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien &amp; &lt;img src=x onerror=alert(1)&gt;"));
+      assert.ok(
+        email.html.includes("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien &amp; &lt;img src=x onerror=alert(1)&gt;"),
+      );
       // The text part is not HTML: it keeps what the customer wrote.
       assert.ok(email.text.includes(HOSTILE));
     });

@@ -79,13 +79,9 @@ const link = (label: string, url: string): Block => ({ kind: "link", label, url 
 export const orderUrl = (shop: Shop, orderId: string) => `${shop.url}/orders/${encodeURIComponent(orderId)}`;
 
 function addressLines(address: Address): string[] {
-  return [
-    address.line1,
-    address.line2,
-    [address.postalCode, address.city].join(" "),
-    address.region,
-    address.country,
-  ].filter((line): line is string => Boolean(line));
+  return [address.line1, address.line2, [address.postalCode, address.city].join(" "), address.region, address.country].filter(
+    (line): line is string => Boolean(line),
+  );
 }
 
 function totalsOf(order: OrderDetails): [string, string][] {
@@ -129,7 +125,8 @@ function blockHtml(block: Block): string {
           `<tr>${cell(String(item.quantity), "right")}${cell(item.productName)}${cell(formatMoney(item.unitPrice), "right")}${cell(formatMoney(item.lineTotal), "right")}</tr>`,
       );
       const totals = totalsOf(block.order).map(
-        ([label, value]) => `<tr><td colspan="3" style="padding:4px 8px;text-align:right">${escapeHtml(label)}</td>${cell(value, "right")}</tr>`,
+        ([label, value]) =>
+          `<tr><td colspan="3" style="padding:4px 8px;text-align:right">${escapeHtml(label)}</td>${cell(value, "right")}</tr>`,
       );
       return [
         `<table style="border-collapse:collapse">`,
@@ -208,7 +205,9 @@ export function paymentReceivedEmail(input: EmailInput): EmailContent {
 
 export function paymentFailedEmail(input: EmailInput): EmailContent {
   const order = required(input.order, "the order", "payment-failed");
-  const deadline = order.expiresAt ? `before ${formatInstant(order.expiresAt)}, when unpaid orders are cancelled` : "before the order expires";
+  const deadline = order.expiresAt
+    ? `before ${formatInstant(order.expiresAt)}, when unpaid orders are cancelled`
+    : "before the order expires";
   const blocks = [paragraph(`Your payment of ${formatMoney(order.total)} for order ${orderReference(order.id)} did not go through.`)];
   if (input.reason) blocks.push(paragraph(`Your bank or card provider said: ${input.reason}`));
   blocks.push(
