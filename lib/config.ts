@@ -105,7 +105,15 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default(".secrets/stripe-webhook-secret"),
   PAYMENT_RECONCILE_INTERVAL_SECONDS: positiveInt.default(300),
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
+  // Emails (issue 9): the shop as its emails name it, where their links point, and how they are sent.
+  SHOP_NAME: z.string().trim().min(1).max(100).default("shopgraph"),
+  SHOP_URL: urlWithProtocol(["http:", "https:"]).default("http://localhost:3000"),
+  SMTP_URL: urlWithProtocol(["smtp:", "smtps:"]).optional(),
+  MAIL_FROM: z.string().trim().min(3).default('"shopgraph" <no-reply@shopgraph.dev>'),
 });
+
+/** Where emails go unless SMTP_URL says otherwise: MailDev, which `npm start` runs then. */
+export const DEFAULT_SMTP_URL = "smtp://127.0.0.1:1025";
 
 export interface SubgraphSettings {
   port: number;
@@ -187,6 +195,18 @@ export interface Config {
     /** How often the reconciliation job lists Stripe's recent events to apply any webhook missed. */
     reconcileIntervalSeconds: number;
   };
+  email: {
+    /** The shop's name in subjects and signatures. */
+    shopName: string;
+    /** The storefront's base URL; emails link to `${shopUrl}/orders/<id>`. No trailing slash. */
+    shopUrl: string;
+    /** The SMTP server (smtp:// or smtps://, credentials in the URL); DEFAULT_SMTP_URL when unset. */
+    smtpUrl: string;
+    /** Whether SMTP_URL was set: if not, `npm start` runs MailDev at DEFAULT_SMTP_URL. */
+    smtpUrlIsExplicit: boolean;
+    /** The From header, e.g. `"shopgraph" <no-reply@shopgraph.dev>`. */
+    from: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -207,7 +227,7 @@ function parseTrustProxy(value: string): string | boolean | number {
 }
 
 /** Never echoed in configuration errors (they end up in logs). */
-const SECRET_SETTINGS = new Set(["SUBGRAPH_SECRET", "JWT_PRIVATE_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]);
+const SECRET_SETTINGS = new Set(["SUBGRAPH_SECRET", "JWT_PRIVATE_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SMTP_URL"]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -318,6 +338,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       webhookSecretFile: e.STRIPE_WEBHOOK_SECRET_FILE,
       reconcileIntervalSeconds: e.PAYMENT_RECONCILE_INTERVAL_SECONDS,
+    },
+    email: {
+      shopName: e.SHOP_NAME,
+      shopUrl: e.SHOP_URL.replace(/\/+$/, ""),
+      smtpUrl: e.SMTP_URL ?? DEFAULT_SMTP_URL,
+      smtpUrlIsExplicit: e.SMTP_URL !== undefined,
+      from: e.MAIL_FROM,
     },
   };
 }

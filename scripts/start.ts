@@ -71,6 +71,11 @@ async function main() {
       ? `Stripe: local emulator at STRIPE_API_URL=${stack.stripeEmulatorUrl}; it signs and posts events to ${webhookEndpoint}`
       : `Stripe: ${config.stripe.apiUrl ?? "api.stripe.com"} with STRIPE_SECRET_KEY; point Stripe's webhook endpoint at ${webhookEndpoint}`,
   );
+  lines.push(
+    stack.mailDevUrl
+      ? `Emails: MailDev inbox at ${stack.mailDevUrl} (SMTP ${new URL(config.email.smtpUrl).host}); set SMTP_URL to send for real`
+      : `Emails: sent through SMTP_URL (${new URL(config.email.smtpUrl).host})`,
+  );
   const demo = readDemoAccounts(config);
   if (demo.length > 0) lines.push("Demo accounts:", ...demo.map((a) => `  ${a.role.padEnd(8)} ${a.email}  password: ${a.password}`));
   lines.push("Press Ctrl-C to stop.", "");

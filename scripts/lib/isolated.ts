@@ -95,6 +95,12 @@ export async function startIsolatedStack(
   for (const name of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_EMULATOR_SECRET_KEY"])
     if (!overrides[name]) delete process.env[name];
   for (const name of ["STRIPE_WEBHOOK_URL", "STRIPE_EMULATOR_STATE_FILE"]) delete process.env[name];
+  // The run's own SMTP inbox (scripts/mailbox.ts), which the tests read over its HTTP API.
+  const [smtpPort, mailboxHttpPort] = [await freePort(), await freePort()];
+  env.MAILBOX_SMTP_PORT = String(smtpPort);
+  env.MAILBOX_HTTP_PORT = String(mailboxHttpPort);
+  env.MAILBOX_URL = `http://127.0.0.1:${mailboxHttpPort}`;
+  env.SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
   const routerPort = await freePort();
   env.ROUTER_PORT = String(routerPort);
   env.PUBLIC_URL = `http://127.0.0.1:${routerPort}/graphql`;

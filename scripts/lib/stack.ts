@@ -163,6 +163,8 @@ export interface RunningStack {
   processes: ChildProcess[];
   /** Where the stack's own Stripe API emulator listens; undefined when the stack talks to Stripe itself. */
   stripeEmulatorUrl?: string;
+  /** MailDev's web inbox when the stack runs MailDev (SMTP_URL unset, not a test run). */
+  mailDevUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -177,6 +179,23 @@ export function runsStripeEmulator(config: Config, env: NodeJS.ProcessEnv): bool
 
 /** Where the stack's emulator POSTs events: the router's public webhook path, as Stripe would. */
 export const stripeWebhookUrl = (config: Config) => `http://127.0.0.1:${config.router.port}/webhooks/stripe`;
+
+/**
+ * Where the stack's emails go: the test run's SMTP inbox (scripts/mailbox.ts) when MAILBOX_URL is set, else MailDev
+ * when SMTP_URL is unset (`npm start`: its web page shows every email), else the SMTP server SMTP_URL names.
+ * Resolves once the started server answers.
+ */
+function startMailServer(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  stack: RunningStack,
+  start: (service: string, entry: string) => ChildProcess,
+): Promise<void> | undefined {
+  if (env.MAILBOX_URL) return waitUntilHealthy("mailbox", `${env.MAILBOX_URL}/health`, start("mailbox", "scripts/mailbox.ts"));
+  if (config.email.smtpUrlIsExplicit) return undefined;
+  stack.mailDevUrl = `http://127.0.0.1:${env.MAILDEV_WEB_PORT ?? "1080"}`;
+  return waitUntilHealthy("maildev", `${stack.mailDevUrl}/api/healthz`, start("maildev", "scripts/maildev.ts"));
+}
 
 const healthUrl = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql\/?$/, "/health");
 
@@ -209,6 +228,7 @@ export async function startStack(
         authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`,
       });
     }
+    const mail = startMailServer(config, env, stack, start);
     const subgraphs = SUBGRAPH_NAMES.map((name: SubgraphName) => [name, start(name, `subgraphs/${name}/src/index.ts`)] as const);
     for (const name of SUBGRAPH_NAMES) {
       const worker = `subgraphs/${name}/src/worker.ts`;
@@ -217,6 +237,7 @@ export async function startStack(
     await Promise.all([
       ...subgraphs.map(([name, child]) => waitUntilHealthy(name, healthUrl(config.subgraphs[name].url), child)),
       stripeEmulator,
+      mail,
     ]);
     const router = start("router", "router/src/index.ts");
     await waitUntilHealthy("router", `http://127.0.0.1:${config.router.port}/health`, router);

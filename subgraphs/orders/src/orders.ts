@@ -1,7 +1,7 @@
 // Orders: who may see which order, and how lists of them page. Callable without HTTP.
 // Placing orders comes with checkout; moving them through their states is orderLifecycle.ts.
 import { z } from "zod";
-import { assertOwnerOrAdmin } from "../../../lib/access.js";
+import { assertOwnerOrAdmin, assertServiceCaller } from "../../../lib/access.js";
 import { requireAdmin, requireViewer } from "../../../lib/auth.js";
 import { BadUserInputError } from "../../../lib/errors.js";
 import { cursorCodec, cursorKeys, pageSize, toConnection, type Connection } from "../../../lib/pagination.js";
@@ -26,6 +26,12 @@ export async function findOrder(ctx: OrdersContext, id: string): Promise<Order |
   const order = await ctx.loaders.orderById.load(id);
   if (order) assertOwnerOrAdmin(ctx.viewer, order.customerId, "order");
   return order;
+}
+
+/** Service operation for the users subgraph's emails: any order, to the users service only; null for unknown ids. */
+export async function orderForNotification(ctx: OrdersContext, id: string): Promise<Order | null> {
+  assertServiceCaller(ctx.caller, ["users"], "orderForNotification");
+  return ctx.loaders.orderById.load(id);
 }
 
 export function myOrders(ctx: OrdersContext, args: PageArgs): Promise<Connection<Order>> {

@@ -5,4 +5,5 @@ export const Query: QueryResolvers = {
   order: (_, { id }, ctx) => orders.findOrder(ctx, id),
   myOrders: (_, args, ctx) => orders.myOrders(ctx, args),
   orders: (_, args, ctx) => orders.allOrders(ctx, args),
+  orderForNotification: (_, { id }, ctx) => orders.orderForNotification(ctx, id),
 };
