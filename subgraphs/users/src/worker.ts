@@ -1,23 +1,25 @@
 // The users worker: its own process. It sends the shop's emails (the `email` queue), because users owns
 // the addresses; the code lives in ./emails/. Keep this file an entry point: start, stop, nothing else.
-import { loadConfigOrExit } from "../../../lib/config.js";
+// Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { createPrisma } from "../../../lib/database.js";
-import { onShutdown } from "../../../lib/http.js";
-import { createLogger } from "../../../lib/logger.js";
 import { createServiceClient } from "../../../lib/serviceClient.js";
+import { runWorkerProcess } from "../../../lib/workerProcess.js";
 import { PrismaClient } from "../../../prisma/users/__generated__/client.js";
 import { startEmailWorker } from "./emails/emailWorker.js";
 import { createMailer } from "./emails/mailer.js";
 
-const config = loadConfigOrExit();
-const log = createLogger("users-worker", config.logLevel);
-const prisma = createPrisma("users", config, PrismaClient);
-const mailer = createMailer(config);
-
-const emailWorker = await startEmailWorker({ config, log, prisma, services: createServiceClient(config, "users"), mailer });
-
-onShutdown(log, async () => {
-  await emailWorker.close();
-  mailer.close();
-  await prisma.$disconnect();
+await runWorkerProcess({
+  name: "users",
+  async start({ config, log }) {
+    const prisma = createPrisma("users", config, PrismaClient);
+    const mailer = createMailer(config);
+    const emailWorker = await startEmailWorker({ config, log, prisma, services: createServiceClient(config, "users"), mailer });
+    return {
+      workers: [emailWorker],
+      async close() {
+        mailer.close();
+        await prisma.$disconnect();
+      },
+    };
+  },
 });
