@@ -102,6 +102,7 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().trim().min(16, "must be at least 16 characters (Stripe's look like whsec_...)").optional(),
   STRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default(".secrets/stripe-webhook-secret"),
   PAYMENT_RECONCILE_INTERVAL_SECONDS: positiveInt.default(300),
+  OUTBOX_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
 });
 
 export interface SubgraphSettings {
@@ -178,6 +179,8 @@ export interface Config {
     /** How often the reconciliation job lists Stripe's recent events to apply any webhook missed. */
     reconcileIntervalSeconds: number;
   };
+  /** The transactional outbox (lib/outbox.ts): sent rows are deleted this long after they were sent. */
+  outbox: { retentionSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -304,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecretFile: e.STRIPE_WEBHOOK_SECRET_FILE,
       reconcileIntervalSeconds: e.PAYMENT_RECONCILE_INTERVAL_SECONDS,
     },
+    outbox: { retentionSeconds: e.OUTBOX_RETENTION_SECONDS },
   };
 }
 

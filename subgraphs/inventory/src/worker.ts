@@ -12,7 +12,8 @@ import {
   type StockJobName,
   type StockJobResult,
 } from "../../../lib/queues.js";
-import { createAvailabilityPublisher, publishAllLevels } from "./availability.js";
+import { publishAllLevels } from "./availability.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { createPrisma } from "../../../lib/database.js";
 import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { processStockJob } from "./stock-jobs.js";
@@ -21,11 +22,11 @@ import { applyLifecycleEvent, parseLifecycleEvent } from "./knownProducts.js";
 const config = loadConfigOrExit();
 const log = createLogger("inventory-worker", config.logLevel);
 const prisma = createPrisma("inventory", config, PrismaClient);
-const availability = createAvailabilityPublisher(config, log);
+const outboxRelay = startOutboxRelay({ prisma, config, log, name: "inventory" });
 
 const worker = new Worker<StockJobData, StockJobResult, StockJobName>(
   QUEUE_NAMES.stock,
-  (job) => processStockJob({ prisma, availability, log }, job),
+  (job) => processStockJob({ prisma, log }, job),
   workerOptions(config, { concurrency: 8 }),
 );
 worker.on("error", (err) => log.error({ err }, "stock worker error"));
@@ -43,13 +44,13 @@ const lifecycleWorker = await startEventWorker({
   apply: (event) => applyLifecycleEvent(prisma, event),
 });
 // Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
-publishAllLevels(prisma, availability)
+publishAllLevels(prisma)
   .then((count) => log.info({ count }, "published every stock level"))
   .catch((err: unknown) => log.error({ err }, "could not publish every stock level"));
 
 onShutdown(log, async () => {
   await worker.close();
   await lifecycleWorker.close();
-  await availability.close();
+  await outboxRelay.stop();
   await prisma.$disconnect();
 });

@@ -18,14 +18,14 @@ import {
 import { createServiceClient } from "../../../lib/serviceClient.js";
 import { isUuid } from "../../../lib/loaders.js";
 import { PrismaClient } from "../../../prisma/orders/__generated__/client.js";
-import { createOrderQueues } from "./orderJobs.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { applyPaymentEvent, expireOrder, parsePaymentEvent, type WorkerDeps } from "./orderEvents.js";
 
 const config = loadConfigOrExit();
 const log = createLogger("orders-worker", config.logLevel);
 const prisma = createPrisma("orders", config, PrismaClient);
-const queues = createOrderQueues(config, log);
-const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), queues, checkoutRules: config.checkout };
+const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), checkoutRules: config.checkout };
+const outboxRelay = startOutboxRelay({ prisma, config, log, name: "orders" });
 
 const expiryWorker = new Worker<OrderExpiryJobData, void, OrderExpiryJobName>(
   QUEUE_NAMES.orderExpiry,
@@ -67,6 +67,6 @@ for (const [queue, worker] of [
 onShutdown(log, async () => {
   await expiryWorker.close();
   await paymentWorker.close();
-  await queues.close();
+  await outboxRelay.stop();
   await prisma.$disconnect();
 });

@@ -1,5 +1,7 @@
 // The payments worker: its own process, running reconciliation (reconciliation.ts) as a repeatable job every
-// PAYMENT_RECONCILE_INTERVAL_SECONDS, so events no webhook delivered are applied within one interval.
+// PAYMENT_RECONCILE_INTERVAL_SECONDS, so events no webhook delivered are applied within one interval, and the
+// relay of payments' outbox (the payment-events jobs).
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { Worker } from "bullmq";
 import { loadConfigOrExit } from "../../../lib/config.js";
 import { createPrisma } from "../../../lib/database.js";
@@ -22,9 +24,10 @@ const log = createLogger("payments-worker", config.logLevel);
 const deps: PaymentDeps = {
   prisma: createPrisma("payments", config, PrismaClient),
   stripe: createStripeClient(config),
-  paymentEvents: createQueue(QUEUE_NAMES.paymentEvents, config, log),
   log,
 };
+
+const outboxRelay = startOutboxRelay({ prisma: deps.prisma, config, log, name: "payments" });
 
 const intervalSeconds = config.stripe.reconcileIntervalSeconds;
 /** Look back three intervals (at least an hour), so a run that failed or came late leaves no gap. */
@@ -53,6 +56,6 @@ log.info({ queue: QUEUE_NAMES.paymentReconciliation, intervalSeconds, windowHour
 onShutdown(log, async () => {
   await worker.close();
   await scheduler.close();
-  await deps.paymentEvents.close();
+  await outboxRelay.stop();
   await deps.prisma.$disconnect();
 });
