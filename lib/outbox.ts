@@ -176,7 +176,7 @@ export interface OutboxRelayOptions {
 export interface OutboxRelay {
   /** Resolves once the relay has stopped (the round in hand finished) and its Redis connection is closed. */
   stop(): Promise<void>;
-  /** Relays whatever is unsent now (tests); rounds never overlap with the relay's own. */
+  /** Rows sent and failed rounds so far (tests, logs). */
   readonly stats: { sent: number; failures: number; consecutiveFailures: number };
 }
 
@@ -355,15 +355,19 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   const running = loop();
   log.info({ pollIntervalMs, retentionSeconds: config.outbox.retentionSeconds }, "outbox relay started");
+  let stopping: Promise<void> | undefined;
   return {
     stats,
-    async stop() {
-      stopped = true;
-      wake?.();
-      await running;
-      for (const queue of queues.values()) await queue.close().catch(() => undefined);
-      redis.disconnect();
-      if (measured.get(name) === prisma) measured.delete(name);
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        wake?.();
+        await running;
+        for (const queue of queues.values()) await queue.close().catch(() => undefined);
+        redis.disconnect();
+        if (measured.get(name) === prisma) measured.delete(name);
+      })();
+      return stopping;
     },
   };
 }
