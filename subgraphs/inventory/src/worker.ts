@@ -1,4 +1,5 @@
-// The stock worker: its own process, consuming the `stock` queue (reserve, release, commit).
+// The stock worker: its own process, consuming the `stock` queue (reserve, release, commit), and
+// relaying inventory's outbox (availability events) to BullMQ.
 // Retried or duplicated jobs are safe: each change is keyed in the ledger and applied once.
 import { Worker } from "bullmq";
 import { loadConfigOrExit } from "../../../lib/config.js";
