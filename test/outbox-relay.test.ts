@@ -10,6 +10,7 @@ import pg from "pg";
 import type { Config } from "../lib/config.js";
 import { databaseName, maintenanceUrl, prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
+import { registry } from "../lib/metrics.js";
 import { deleteSentOutboxRows, outboxEvent, startOutboxRelay, writeOutbox, type OutboxRelay } from "../lib/outbox.js";
 import { PrismaClient } from "../prisma/users/__generated__/client.js";
 import { config, eventually } from "./support/client.js";
@@ -74,7 +75,7 @@ function emailQueue(relayed: Config): Queue {
   return queue;
 }
 
-function relay(relayed: Config, options: { batchSize?: number; minBackoffMs?: number } = {}): OutboxRelay {
+function relay(relayed: Config, options: { batchSize?: number; minBackoffMs?: number; name?: string } = {}): OutboxRelay {
   const started = startOutboxRelay({
     prisma,
     config: relayed,
@@ -144,7 +145,8 @@ describe("outbox relay", () => {
     it("backs off while Redis is away, then delivers everything once", async () => {
       const relayed = relayConfig(throughProxy(redisUrl, proxy));
       const queue = emailQueue(relayed);
-      const relayer = relay(relayed, { minBackoffMs: 100 });
+      const name = `outage-${randomUUID().slice(0, 8)}`;
+      const relayer = relay(relayed, { minBackoffMs: 100, name });
       const warmUp = ["outage-before"];
       await writeOutbox(prisma, events(warmUp));
       await eventually(async () => (await unsent(warmUp)) === 0, "a row sent while Redis is there");
@@ -161,6 +163,11 @@ describe("outbox relay", () => {
       const failures = relayer.stats.failures - failuresBefore;
       // Polling every 50 ms would try ~60 times in 3 s; backing off from 100 ms, doubling, tries about 5 times.
       assert.ok(failures >= 2 && failures <= 8, `backed off: ${failures} tries in 3 s`);
+      // What the worker's /metrics shows meanwhile.
+      const metrics = await registry.metrics();
+      assert.ok(metrics.includes(`shopgraph_outbox_backlog{subgraph="${name}"} ${keys.length + 1}\n`), "the backlog gauge");
+      const age = Number(new RegExp(`shopgraph_outbox_oldest_unsent_age_seconds\\{subgraph="${name}"\\} ([\\d.]+)`).exec(metrics)?.[1]);
+      assert.ok(age >= 3 && age < 60, `the oldest unsent row's age: ${age} s`);
 
       await proxy.open();
       await eventually(async () => (await unsent([...keys, "outage-delayed"])) === 0, "every row sent once Redis is back", 15_000);
