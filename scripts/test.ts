@@ -60,15 +60,13 @@ async function startRedisProxy(redisUrl: string): Promise<{ proxy: TcpProxy; con
   const target = new URL(redisUrl);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
   const control = http.createServer((req, res) => {
-    const action = req.method === "POST" ? req.url : undefined;
-    const done = (promise: Promise<void>) =>
-      promise.then(
-        () => res.writeHead(204).end(),
-        (error: unknown) => res.writeHead(500).end(String(error)),
-      );
-    if (action === "/redis/close") void done(proxy.close());
-    else if (action === "/redis/open") void done(proxy.open());
-    else res.writeHead(404).end();
+    const actions: Record<string, () => Promise<void>> = { "/redis/close": () => proxy.close(), "/redis/open": () => proxy.open() };
+    const action = req.method === "POST" && req.url ? actions[req.url] : undefined;
+    if (!action) return void res.writeHead(404).end();
+    action().then(
+      () => res.writeHead(204).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
   return {
