@@ -190,6 +190,8 @@ const claimedRow = z.object({
   createdAt: z.date(),
 });
 
+const existsRow = z.object({ exists: z.boolean() });
+
 /** How long one add to Redis may take before the round counts as failed (the claimed rows stay unsent). */
 const ADD_TIMEOUT_MS = 5_000;
 
@@ -307,7 +309,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     );
 
   const hasUnsent = async () =>
-    ((await prisma.$queryRaw`SELECT EXISTS (SELECT 1 FROM "OutboxEvent" WHERE "sentAt" IS NULL) AS "exists"`) as { exists: boolean }[])[0]
+    parseRows(existsRow, await prisma.$queryRaw`SELECT EXISTS (SELECT 1 FROM "OutboxEvent" WHERE "sentAt" IS NULL) AS "exists"`)[0]
       ?.exists === true;
 
   const backoff = () => Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(stats.consecutiveFailures - 1, 20));
