@@ -110,6 +110,7 @@ const envSchema = z.object({
   SHOP_URL: urlWithProtocol(["http:", "https:"]).default("http://localhost:3000"),
   SMTP_URL: urlWithProtocol(["smtp:", "smtps:"]).optional(),
   MAIL_FROM: z.string().trim().min(3).default('"shopgraph" <no-reply@shopgraph.dev>'),
+  OUTBOX_RETENTION_SECONDS: positiveInt.default(7 * 24 * 3600),
 });
 
 /** Where emails go unless SMTP_URL says otherwise: MailDev, which `npm start` runs then. */
@@ -207,6 +208,8 @@ export interface Config {
     /** The From header, e.g. `"shopgraph" <no-reply@shopgraph.dev>`. */
     from: string;
   };
+  /** The transactional outbox (lib/outbox.ts): sent rows are deleted this long after they were sent. */
+  outbox: { retentionSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -346,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrlIsExplicit: e.SMTP_URL !== undefined,
       from: e.MAIL_FROM,
     },
+    outbox: { retentionSeconds: e.OUTBOX_RETENTION_SECONDS },
   };
 }
 

@@ -104,6 +104,8 @@ export interface PaymentEventJobData {
   currency: string;
   /** Minor units refunded so far (for "refunded"; 0 otherwise). */
   refundedAmount: number;
+  /** "failed": the provider's message for people (e.g. "Your card was declined."), when it gave one. */
+  failureMessage?: string;
 }
 
 /** The job id: one job per Stripe event, so a replayed event that is still kept is not queued twice. */

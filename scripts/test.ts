@@ -3,11 +3,20 @@
 // `npm start` starts it, every other test file run against it, then everything dropped.
 // `npm test -- test/auth.test.ts` runs only the files given (no stack when they are all unit tests);
 // `npm run test:unit` (`npm test -- --unit`) runs the unit tier alone.
+//
+// The stack and the tests reach Redis through a TCP proxy owned by this runner, so a test can make Redis
+// unreachable for everyone without stopping the machine's Redis: POST /redis/close and /redis/open at
+// TEST_REDIS_PROXY_CONTROL (test/support/redisOutage.ts). Test files run one at a time, and a test that
+// closes it reopens it before it ends.
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { createLogger } from "../lib/logger.js";
+import { loadConfig } from "../lib/config.js";
 import { DependencyUnavailableError } from "./lib/stack.js";
+import { startTcpProxy, throughProxy, type TcpProxy } from "../test/support/tcpProxy.js";
 import { startIsolatedStack, type IsolatedStack } from "./lib/isolated.js";
 
 function findTestFiles(dir: string): string[] {
@@ -46,8 +55,34 @@ if (unitFiles.length > 0) {
   }
 }
 
+/** The Redis proxy and its control endpoint (127.0.0.1 only). */
+async function startRedisProxy(redisUrl: string): Promise<{ proxy: TcpProxy; controlUrl: string; stop(): Promise<void> }> {
+  const target = new URL(redisUrl);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const control = http.createServer((req, res) => {
+    const actions: Record<string, () => Promise<void>> = { "/redis/close": () => proxy.close(), "/redis/open": () => proxy.open() };
+    const action = req.method === "POST" && req.url ? actions[req.url] : undefined;
+    if (!action) return void res.writeHead(404).end();
+    action().then(
+      () => res.writeHead(204).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  return {
+    proxy,
+    controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+    stop: async () => {
+      await proxy.close();
+      await new Promise((resolve) => control.close(resolve));
+    },
+  };
+}
+
 let stack: IsolatedStack | undefined;
 let exitCode = 1;
+const redisUrl = loadConfig().redis.url;
+const redisProxy = await startRedisProxy(redisUrl);
 try {
   // Sign-in limits small enough for a test to reach; each test file sends from its own address.
   // Upload limits small enough for a test to pass them quickly.
@@ -57,6 +92,9 @@ try {
     MAX_IMAGE_PIXELS: String(4_000_000),
     // Reconciliation only when a test asks for it: a scheduled run would apply webhooks a test is holding back.
     PAYMENT_RECONCILE_INTERVAL_SECONDS: "3600",
+    REDIS_URL: throughProxy(redisUrl, redisProxy.proxy),
+    TEST_REDIS_DIRECT_URL: redisUrl,
+    TEST_REDIS_PROXY_CONTROL: redisProxy.controlUrl,
   });
   exitCode = await runTests(stackFiles);
 } catch (error) {
@@ -64,6 +102,8 @@ try {
   exitCode = 1;
 } finally {
   if (exitCode !== 0 && stack) console.error(`Service logs of this run: ${stack.logFile} (kept)`);
+  await redisProxy.proxy.open(); // the tear-down deletes the run's keys through it
   await stack?.tearDown({ keepLogs: exitCode !== 0 });
+  await redisProxy.stop();
 }
 process.exit(exitCode);

@@ -42,6 +42,12 @@ after(async () => {
   await prisma.$disconnect();
 });
 
+/** The order's expiry job, once the orders worker's outbox relay has queued it (checkout wrote it with the claim). */
+async function expiryJobOf(orderId: string) {
+  await eventually(async () => (await expiryQueue.getJob(orderExpiryJobId(orderId))) !== undefined, "the expiry job relayed");
+  return (await expiryQueue.getJob(orderExpiryJobId(orderId)))!;
+}
+
 /** The rules as the README states them, computed independently of pricing.ts. */
 function expectedTotals(subtotal: number) {
   const { shippingFeeAmount, freeShippingMinSubtotal, taxRateBasisPoints } = config.checkout;
@@ -329,8 +335,7 @@ describe("cancelling and expiring unpaid orders", () => {
 
   test("an unpaid order expires: CANCELLED by the system with a note, its stock released", async () => {
     const { product, placed } = await placedWith(3);
-    const job = await expiryQueue.getJob(orderExpiryJobId(placed.order.id));
-    assert.ok(job, "checkout scheduled the expiry job");
+    const job = await expiryJobOf(placed.order.id);
     assert.ok(await job.isDelayed());
     await job.promote();
     await eventually(async () => (await orderOf(customer, placed.order.id)).status === "CANCELLED", "the order's expiry");
@@ -345,10 +350,10 @@ describe("cancelling and expiring unpaid orders", () => {
   test("an expiry that comes after the order was cancelled changes nothing", async () => {
     const { product, placed } = await placedWith(1);
     await cancel(customer, placed.order.id);
-    const job = await expiryQueue.getJob(orderExpiryJobId(placed.order.id));
-    await job!.promote();
-    await eventually(async () => (await job!.isCompleted()) || (await job!.isFailed()), "the expiry job");
-    assert.ok(await job!.isCompleted());
+    const job = await expiryJobOf(placed.order.id);
+    await job.promote();
+    await eventually(async () => (await job.isCompleted()) || (await job.isFailed()), "the expiry job");
+    assert.ok(await job.isCompleted());
     const order = await orderOf(customer, placed.order.id);
     assert.equal(order.statusHistory.length, 2);
     assert.deepEqual(await stockOf(product), { onHand: 10, reserved: 0, available: 10 });

@@ -331,12 +331,12 @@ describe("orderForNotification (orders' service query)", () => {
 
 // The producers (the transactional outbox, another piece of work) queue these jobs when things happen.
 describe("emails follow what happens, end to end", () => {
-  it("registering sends the welcome email", { todo: "needs outbox producers" }, async () => {
+  it("registering sends the welcome email", async () => {
     const newcomer = await registerCustomer("Newcomer");
     await waitForMessages(newcomer.email, { subject: /^Welcome to /, timeoutMs: 5_000 });
   });
 
-  it("checking out sends the order confirmation", { todo: "needs outbox producers" }, async () => {
+  it("checking out sends the order confirmation", async () => {
     const buyer = await registerCustomer("Buyer");
     await addToCart(buyer, products.towel, 1);
     const placed = await placeOrder(buyer);

@@ -7,7 +7,6 @@ import { prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
 import type { StockJobResult } from "../lib/queues.js";
 import { PrismaClient } from "../prisma/inventory/__generated__/client.js";
-import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import {
   changeStock,
   commitReservation,
@@ -23,7 +22,7 @@ import { activeProduct } from "./support/catalog.js";
 // A pool as large as the burst is wide would hide waiting; 20 connections make operations queue.
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 20) });
 // Availability publishing is covered by inventory-jobs.test.ts.
-const deps = { prisma, availability: silentAvailabilityPublisher, log: createLogger("inventory-concurrency-test", "warn") };
+const deps = { prisma, log: createLogger("inventory-concurrency-test", "warn") };
 let admin: Account;
 
 before(async () => {

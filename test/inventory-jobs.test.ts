@@ -16,7 +16,7 @@ import {
   type StockJobResult,
 } from "../lib/queues.js";
 import { AdjustStockDocument } from "../sdk/__generated__/graphql.js";
-import { config, createAdmin, gqlOk, requestOk, subgraphUrl, type Account } from "./support/client.js";
+import { config, createAdmin, eventually, gqlOk, requestOk, subgraphUrl, type Account } from "./support/client.js";
 import { activeProduct } from "./support/catalog.js";
 
 const log = createLogger("inventory-jobs-test", "warn");
@@ -173,6 +173,8 @@ describe("stock worker", () => {
     await runJob("reserve", { orderId, lines: [{ productId, quantity: 2 }] }); // the worker publishes
     await runJob("commit", { orderId });
 
+    // Written to inventory's outbox with each change, queued by the worker's relay moments later.
+    await eventually(async () => (await availabilityEvents(productId)).length >= 3, "three availability events");
     const events = await availabilityEvents(productId);
     assert.deepEqual(
       events.map(({ productId: id, available }) => [id, available]),

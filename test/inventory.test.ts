@@ -5,7 +5,6 @@ import { randomUUID } from "node:crypto";
 import { prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
 import { PrismaClient } from "../prisma/inventory/__generated__/client.js";
-import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import { findLedgerMismatches, reserveStock } from "../subgraphs/inventory/src/inventory.js";
 import {
   AdjustStockDocument,
@@ -35,8 +34,8 @@ function expectOutcome<T extends StockOutcome["__typename"]>(outcome: StockOutco
 let admin: Account;
 let customer: Account;
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 2) });
-// Publishing availability is covered by inventory-jobs.test.ts.
-const deps = { prisma, availability: silentAvailabilityPublisher, log: createLogger("inventory-test", "warn") };
+// Availability events (the outbox) are covered by inventory-jobs.test.ts.
+const deps = { prisma, log: createLogger("inventory-test", "warn") };
 
 /** A real product (the router resolves Product.inventory through the products subgraph). */
 async function createProduct(name = "Stocked thing"): Promise<string> {

@@ -263,8 +263,18 @@ async function paidPayment(customer: Account, amount = 4200): Promise<PaymentRes
   return { ...payment, orderId };
 }
 
-/** The payment-events job published for a Stripe event, if any. */
-const jobOf = (eventId: string) => paymentEvents.getJob(paymentEventJobId(eventId));
+/**
+ * The payment-events job published for a Stripe event, if any: its outbox row is written with the event,
+ * so once the webhook has answered, waiting for the relay to send the row is enough.
+ */
+async function jobOf(eventId: string) {
+  const jobId = paymentEventJobId(eventId);
+  await eventually(
+    async () => (await prisma.outboxEvent.count({ where: { jobId, sentAt: null } })) === 0,
+    "the event's outbox row relayed",
+  );
+  return paymentEvents.getJob(jobId);
+}
 
 async function eventOf(intentId: string, type: string): Promise<Stripe.Event> {
   const [event, ...others] = await eventsOf(intentId, type);
@@ -312,7 +322,6 @@ describe("paying: webhook to SUCCEEDED or FAILED, and a payment-events job for t
     const recorded = await prisma.stripeEvent.findUniqueOrThrow({ where: { id: succeeded.id } });
     assert.equal(recorded.source, "WEBHOOK");
     assert.equal(recorded.paymentId, payment.id);
-    assert.ok(recorded.publishedAt);
     const job = await jobOf(succeeded.id);
     assert.ok(job, "a payment-events job for the event");
     assert.equal(job.name, "succeeded");
@@ -433,16 +442,18 @@ describe("duplicate, replayed and out-of-order events", () => {
     assert.equal(jobs.length, 1);
   });
 
-  it("queues the job again on a redelivery when queueing failed after the commit (the outbox row is unpublished)", async () => {
+  it("writes the event's job to the outbox with the event, sent once; a redelivery writes no second one", async () => {
     const payment = await paidPayment(customer);
     const succeeded = await eventOf(payment.providerPaymentId!, "payment_intent.succeeded");
-    // As if Redis had refused the job after the event's transaction committed.
-    await (await jobOf(succeeded.id))!.remove();
-    await prisma.stripeEvent.update({ where: { id: succeeded.id }, data: { publishedAt: null } });
+    assert.equal((await jobOf(succeeded.id))?.name, "succeeded");
     const before = await paymentRow(payment.id);
     assert.equal((await emulator<{ status: number }>(`/events/${succeeded.id}/redeliver`, "POST")).status, 200);
-    assert.equal((await jobOf(succeeded.id))?.name, "succeeded");
-    assert.ok((await prisma.stripeEvent.findUniqueOrThrow({ where: { id: succeeded.id } })).publishedAt);
+    const rows = await prisma.outboxEvent.findMany({ where: { jobId: paymentEventJobId(succeeded.id) } });
+    assert.equal(rows.length, 1, "one outbox row for the event");
+    assert.equal(rows[0]!.queue, "payment-events");
+    assert.equal(rows[0]!.jobName, "succeeded");
+    assert.ok(rows[0]!.sentAt, "relayed");
+    assert.equal(rows[0]!.attempts, 1, "sent in one attempt");
     assert.deepEqual(await paymentRow(payment.id), before);
   });
 
@@ -502,7 +513,7 @@ describe("duplicate, replayed and out-of-order events", () => {
     await eventually(async () => (await deliveryStatuses(succeeded.id)).includes(200), "the foreign event's delivery");
     const recorded = await prisma.stripeEvent.findUniqueOrThrow({ where: { id: succeeded.id } });
     assert.equal(recorded.paymentId, null);
-    assert.equal(recorded.jobName, null);
+    assert.equal(await prisma.outboxEvent.count({ where: { jobId: paymentEventJobId(succeeded.id) } }), 0, "no job for it");
     assert.equal(await prisma.payment.count({ where: { providerPaymentId: intent.id } }), 0);
   });
 });

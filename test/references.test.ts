@@ -10,7 +10,6 @@ import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated
 import { PrismaClient as OrdersPrisma } from "../prisma/orders/__generated__/client.js";
 import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
 import { createLogger } from "../lib/logger.js";
-import { silentAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
 import { reserveStock } from "../subgraphs/inventory/src/inventory.js";
 import {
   AddToCartDocument,
@@ -230,7 +229,7 @@ describe("inventory stocks only products the catalog confirms", () => {
   });
 
   test("a reservation for a product inventory never stocked reserves nothing and creates no row", async () => {
-    const deps = { prisma: inventory, availability: silentAvailabilityPublisher, log: createLogger("references-test", "warn") };
+    const deps = { prisma: inventory, log: createLogger("references-test", "warn") };
     for (const productId of [randomUUID(), NIL_UUID]) {
       const result = await reserveStock(deps, { orderId: randomUUID(), lines: [{ productId, quantity: 1 }] });
       assert.deepEqual(result, { status: "INSUFFICIENT_STOCK", shortages: [{ productId, requested: 1, available: 0 }] });

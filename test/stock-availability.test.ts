@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { AdjustStockDocument, CreateProductDocument, SetStockDocument, StorefrontListingDocument } from "../sdk/__generated__/graphql.js";
 import { config, createAdmin, eventually, requestOk, type Account } from "./support/client.js";
 import { prismaAdapter } from "../lib/database.js";
-import { createLogger } from "../lib/logger.js";
 import { PrismaClient as ProductsPrisma } from "../prisma/products/__generated__/client.js";
 import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
-import { createAvailabilityPublisher } from "../subgraphs/inventory/src/availability.js";
+import { availabilityEvents } from "../subgraphs/inventory/src/availability.js";
+import { writeOutbox } from "../lib/outbox.js";
 
 let admin: Account;
 before(async () => {
@@ -54,15 +54,14 @@ describe("inStock filter across subgraphs", () => {
 
     const products = new ProductsPrisma({ adapter: prismaAdapter(config.subgraphs.products.databaseUrl, 1) });
     const inventory = new InventoryPrisma({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 1) });
-    const publisher = createAvailabilityPublisher(config, createLogger("test", "silent"));
     try {
       await products.productAvailability.deleteMany({ where: { productId: id } }); // the read model rebuilt empty
       assert.deepEqual(await idsWhere(name, true), []);
       const level = await inventory.stockLevel.findUniqueOrThrow({ where: { productId: id } });
-      await publisher.publish([level]); // the same product and version as the event already processed
+      await writeOutbox(inventory, availabilityEvents([level])); // the same product and version as the event already processed
       await eventually(async () => (await idsWhere(name, true)).includes(id), "the republished event reaching the read model");
     } finally {
-      await Promise.all([products.$disconnect(), inventory.$disconnect(), publisher.close()]);
+      await Promise.all([products.$disconnect(), inventory.$disconnect()]);
     }
   });
 });

@@ -4,19 +4,17 @@ import { isUuid } from "../../../lib/loaders.js";
 import { parseRows } from "../../../lib/database.js";
 import type { PrismaClient, StockLevel, StockMovement } from "../../../prisma/inventory/__generated__/client.js";
 import type { ServiceClient } from "../../../lib/serviceClient.js";
-import type { AvailabilityPublisher } from "./availability.js";
 import { stockLevelRow, stockMovementRow } from "./ledger.js";
 
 export interface InventoryContext extends BaseContext {
   prisma: PrismaClient;
-  availability: AvailabilityPublisher;
   loaders: InventoryLoaders;
   /** Signed calls to other subgraphs (asks products whether a product exists). */
   services: ServiceClient;
 }
 
 /** What the stock-changing functions need; the worker and the seed build it without a request. */
-export type StockDeps = Pick<InventoryContext, "prisma" | "availability" | "log">;
+export type StockDeps = Pick<InventoryContext, "prisma" | "log">;
 
 export interface InventoryLoaders {
   /** A product's stock level, or null when inventory has never stocked it. */

@@ -1,6 +1,6 @@
 // Stock levels and their ledger: the rules, callable without HTTP. Every change is one
 // transaction that locks the product's level, checks it and records a movement (ledger.ts);
-// availability is published to the products subgraph after the commit.
+// its availability events for the products subgraph are written to the outbox in the same transaction.
 import { z } from "zod";
 import { assertServiceCaller } from "../../../lib/access.js";
 import { requireAdmin } from "../../../lib/auth.js";
@@ -11,7 +11,8 @@ import type { EntityReference } from "../../../lib/types.js";
 import { parseInput, uuid } from "../../../lib/validation.js";
 import { parseRows } from "../../../lib/database.js";
 import type { StockLevel, StockMovement, StockMovementReason } from "../../../prisma/inventory/__generated__/client.js";
-import { availableUnits } from "./availability.js";
+import { availabilityEvents, availableUnits } from "./availability.js";
+import { writeOutbox } from "../../../lib/outbox.js";
 import type { InventoryContext, StockDeps } from "./context.js";
 import { confirmProduct } from "./knownProducts.js";
 import { applyMovement, emptyLevel, ensureLevels, isDuplicateKey, lockLevels, lockOrder, recordedKeys, type Tx } from "./ledger.js";
@@ -49,15 +50,17 @@ const MAX_STOCK_CHANGE = 1_000_000;
 
 interface TransactionOutcome<T> {
   result: T;
-  /** Levels to publish once committed. */
+  /** Levels the change made: their availability events go to the outbox in the same transaction. */
   levels: StockLevel[];
 }
 
-/** Runs one stock change as one transaction, then publishes the levels it touched. */
+/** Runs one stock change as one transaction, its availability events written to the outbox with it. */
 async function inTransaction<T>(deps: StockDeps, work: (tx: Tx) => Promise<TransactionOutcome<T>>): Promise<T> {
-  const { result, levels } = await deps.prisma.$transaction(work, TRANSACTION_OPTIONS);
-  await deps.availability.publish(levels);
-  return result;
+  return deps.prisma.$transaction(async (tx) => {
+    const { result, levels } = await work(tx);
+    await writeOutbox(tx, availabilityEvents(levels));
+    return result;
+  }, TRANSACTION_OPTIONS);
 }
 
 /**
@@ -117,8 +120,8 @@ export async function changeStock(deps: StockDeps, change: StockChange): Promise
       if (delta > 0) await ensureLevels(tx, [productId]);
       const level = (await lockLevels(tx, [productId])).get(productId) ?? emptyLevel(productId);
       if (idempotencyKey && (await recordedKeys(tx, [idempotencyKey])).size > 0) {
-        // Applied before; publish again in case the first run stopped between commit and publish.
-        return { result: level, levels: level.version > 0n ? [level] : [] };
+        // Applied before: its events were written with it.
+        return { result: level, levels: [] };
       }
       if (level.onHand + delta < level.reserved) return { result: insufficientStock(level, -delta), levels: [] };
       const changed = await applyMovement(tx, { ...change, reservedDelta: 0 });
@@ -244,8 +247,8 @@ export async function reserveStock(deps: StockDeps, input: { orderId: string; li
       const reserved = await movementLines(tx, orderId, "RESERVATION");
       const levels = await lockLevels(tx, reserved.length > 0 ? reserved.map((line) => line.productId) : productIds);
       if (reserved.length > 0) {
-        // Applied before; publish again in case the first run stopped between commit and publish.
-        return { result: { status: "ALREADY_APPLIED", lines: reserved }, levels: [...levels.values()] };
+        // Applied before: its events were written with it.
+        return { result: { status: "ALREADY_APPLIED", lines: reserved }, levels: [] };
       }
 
       const shortages: StockShortage[] = [];
@@ -299,14 +302,14 @@ async function settleReservation(deps: StockDeps, input: { orderId: string }, ki
       });
       const reservations = movements.filter((m) => m.reason === "RESERVATION");
       if (reservations.length === 0) return { result: { status: "NOTHING_RESERVED", lines: [] }, levels: [] };
-      const levels = await lockLevels(
+      await lockLevels(
         tx,
         reservations.map((r) => r.productId),
       );
       const sameKind = movements.filter((m) => m.reason === reason);
       if (sameKind.length > 0) {
-        // Applied before; publish again in case the first run stopped between commit and publish.
-        return { result: { status: "ALREADY_APPLIED", lines: lines(sameKind) }, levels: [...levels.values()] };
+        // Applied before: its events were written with it.
+        return { result: { status: "ALREADY_APPLIED", lines: lines(sameKind) }, levels: [] };
       }
       const settledProducts = new Set(movements.filter((m) => m.reason !== "RESERVATION").map((m) => m.productId));
       const open = lines(reservations.filter((r) => !settledProducts.has(r.productId)));
@@ -352,13 +355,13 @@ export async function returnSale(deps: StockDeps, input: { orderId: string }): P
       });
       const sales = movements.filter((m) => m.reason === "SALE").sort((a, b) => (a.productId < b.productId ? -1 : 1));
       if (sales.length === 0) return releaseUnsold(tx, orderId, movements);
-      const levels = await lockLevels(
+      await lockLevels(
         tx,
         sales.map((m) => m.productId),
       );
       const lines = sales.map((m) => ({ productId: m.productId, quantity: -m.delta }));
       if (movements.some((m) => m.reason === "RETURN")) {
-        return { result: { status: "ALREADY_APPLIED", lines }, levels: [...levels.values()] };
+        return { result: { status: "ALREADY_APPLIED", lines }, levels: [] };
       }
       const changed: StockLevel[] = [];
       for (const { productId, quantity } of lines) {

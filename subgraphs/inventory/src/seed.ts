@@ -2,37 +2,30 @@
 // products/src/demoCatalog.ts) restocked to its initialStock through the same domain function as
 // any delivery, so the ledger explains every unit. Runs only while inventory is empty; the
 // idempotency keys make even a half-finished earlier run safe to repeat.
-import type { Config } from "../../../lib/config.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { DEMO_PRODUCTS } from "../../products/src/demoCatalog.js";
-import { createAvailabilityPublisher, type AvailabilityPublisher } from "./availability.js";
 import { changeStock } from "./inventory.js";
 
-export async function seed(prisma: PrismaClient, log: Logger, config: Config, availability?: AvailabilityPublisher): Promise<void> {
+export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   if ((await prisma.stockLevel.count()) > 0) {
     log.info("inventory: stock is not empty, demo data skipped");
     return;
   }
-  const publisher = availability ?? createAvailabilityPublisher(config, log);
-  try {
-    const deps = { prisma, availability: publisher, log };
-    for (const product of DEMO_PRODUCTS) {
-      if (product.initialStock > 0) {
-        await changeStock(deps, {
-          productId: product.id,
-          delta: product.initialStock,
-          reason: "RESTOCK",
-          note: "demo catalog",
-          idempotencyKey: `seed:${product.id}`,
-        });
-      } else {
-        // Sold out from the start: a level with nothing on hand, so it is listed as low on stock.
-        await prisma.stockLevel.upsert({ where: { productId: product.id }, create: { productId: product.id }, update: {} });
-      }
+  const deps = { prisma, log };
+  for (const product of DEMO_PRODUCTS) {
+    if (product.initialStock > 0) {
+      await changeStock(deps, {
+        productId: product.id,
+        delta: product.initialStock,
+        reason: "RESTOCK",
+        note: "demo catalog",
+        idempotencyKey: `seed:${product.id}`,
+      });
+    } else {
+      // Sold out from the start: a level with nothing on hand, so it is listed as low on stock.
+      await prisma.stockLevel.upsert({ where: { productId: product.id }, create: { productId: product.id }, update: {} });
     }
-    log.info({ products: DEMO_PRODUCTS.length }, "inventory: demo stock recorded");
-  } finally {
-    if (!availability) await publisher.close();
   }
+  log.info({ products: DEMO_PRODUCTS.length }, "inventory: demo stock recorded");
 }

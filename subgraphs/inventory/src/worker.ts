@@ -3,6 +3,7 @@
 // Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { Worker } from "bullmq";
 import { runWorkerProcess } from "../../../lib/workerProcess.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import {
   QUEUE_NAMES,
   startEventWorker,
@@ -11,7 +12,7 @@ import {
   type StockJobName,
   type StockJobResult,
 } from "../../../lib/queues.js";
-import { createAvailabilityPublisher, publishAllLevels } from "./availability.js";
+import { publishAllLevels } from "./availability.js";
 import { createPrisma } from "../../../lib/database.js";
 import { PrismaClient } from "../../../prisma/inventory/__generated__/client.js";
 import { processStockJob } from "./stock-jobs.js";
@@ -21,11 +22,12 @@ await runWorkerProcess({
   name: "inventory",
   async start({ config, log }) {
     const prisma = createPrisma("inventory", config, PrismaClient);
-    const availability = createAvailabilityPublisher(config, log);
+    // Availability events are written to inventory's outbox with each change; the relay sends them.
+    const outboxRelay = startOutboxRelay({ prisma, config, log, name: "inventory" });
 
     const worker = new Worker<StockJobData, StockJobResult, StockJobName>(
       QUEUE_NAMES.stock,
-      (job) => processStockJob({ prisma, availability, log }, job),
+      (job) => processStockJob({ prisma, log }, job),
       workerOptions(config, { concurrency: 8 }),
     );
     worker.on("completed", (job, result) => log.info({ jobId: job.id, job: job.name, status: result.status }, "stock job done"));
@@ -41,7 +43,7 @@ await runWorkerProcess({
       apply: (event) => applyLifecycleEvent(prisma, event),
     });
     // Heal the products read model of anything it missed while this worker was away (duplicates are ignored there).
-    publishAllLevels(prisma, availability)
+    publishAllLevels(prisma)
       .then((count) => log.info({ count }, "published every stock level"))
       .catch((err: unknown) => log.error({ err }, "could not publish every stock level"));
 
@@ -49,7 +51,7 @@ await runWorkerProcess({
       workers: [worker, lifecycleWorker],
       measuredQueues: [QUEUE_NAMES.stockAvailability],
       async close() {
-        await availability.close();
+        await outboxRelay.stop();
         await prisma.$disconnect();
       },
     };

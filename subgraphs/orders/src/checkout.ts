@@ -3,11 +3,12 @@
 //
 //   1. claim the idempotency key (CheckoutRequest), choosing the order id. A complete claim answers
 //      with its order; one in progress makes a duplicate wait for it.
-//   2. schedule the order's expiry job BEFORE anything is reserved: whatever happens later (a crash
-//      included), that job releases the order id's stock and drops a claim nobody finished.
+//   2. in the claim's own transaction, the order's expiry job goes to the outbox, so it exists BEFORE
+//      anything is reserved: whatever happens later (a crash, Redis away), that job releases the order
+//      id's stock and drops a claim nobody finished.
 //   3. read the cart (carts) and the live names, prices and statuses (products), with the customer's rights.
 //   4. reserve every line in inventory, keyed by the order id (all or nothing).
-//   5. one transaction: the order, its first history row, the claim marked complete.
+//   5. one transaction: the order, its first history row, the claim marked complete, the confirmation email.
 //   6. start the payment (payments, idempotent per order). If that fails, the order is cancelled
 //      by the system and its stock released: the customer checks out again with the same key.
 //   7. take the ordered items out of the cart (a failure is logged, the order stands).
@@ -21,12 +22,13 @@ import { requireViewer, type Viewer } from "../../../lib/auth.js";
 import { ConflictError, UnavailableError, type ErrorResult } from "../../../lib/errors.js";
 import type { Logger } from "../../../lib/logger.js";
 import { availableUnits } from "../../../lib/productStatus.js";
+import { writeOutbox } from "../../../lib/outbox.js";
 import { orderExpiryJobId, type StockLine } from "../../../lib/queues.js";
 import type { ServiceCallOptions } from "../../../lib/serviceClient.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Order } from "../../../prisma/orders/__generated__/client.js";
 import type { OrdersContext } from "./context.js";
-import { scheduleExpiry, tryEnqueueStockJob } from "./orderJobs.js";
+import { expiryJob, orderEmail, queueStockJob, stockJob } from "./orderJobs.js";
 import { lockOrderRow, recordMove, SYSTEM } from "./orderMoves.js";
 import { addressSchema } from "./orders.js";
 import { orderTotals } from "./pricing.js";
@@ -103,10 +105,15 @@ async function claimKey(ctx: OrdersContext, customerId: string, idempotencyKey: 
   const deadline = Date.now() + claimWaitMs(ctx);
   for (;;) {
     const orderId = randomUUID();
-    const inserted = await ctx.prisma.$executeRaw`
-      INSERT INTO "CheckoutRequest" ("customerId", "idempotencyKey", "orderId", "updatedAt")
-      VALUES (${customerId}::uuid, ${idempotencyKey}, ${orderId}::uuid, now())
-      ON CONFLICT ("customerId", "idempotencyKey") DO NOTHING`;
+    const inserted = await ctx.prisma.$transaction(async (tx) => {
+      const count = await tx.$executeRaw`
+        INSERT INTO "CheckoutRequest" ("customerId", "idempotencyKey", "orderId", "updatedAt")
+        VALUES (${customerId}::uuid, ${idempotencyKey}, ${orderId}::uuid, now())
+        ON CONFLICT ("customerId", "idempotencyKey") DO NOTHING`;
+      // 2. The expiry job with the claim: from here on, whatever fails is cleaned up by it at the latest.
+      if (count === 1) await writeOutbox(tx, [expiryJob(orderId, ctx.checkoutRules.unpaidOrderTtlSeconds)]);
+      return count;
+    });
     if (inserted === 1) return { orderId, complete: false };
     const held = await ctx.prisma.checkoutRequest.findUnique({ where: { customerId_idempotencyKey: { customerId, idempotencyKey } } });
     if (held?.status === "COMPLETE") return { orderId: held.orderId, complete: true };
@@ -128,9 +135,14 @@ async function releaseClaim(ctx: Pick<OrdersContext, "prisma">, orderId: string,
   }
 }
 
+/**
+ * Drops the expiry job of a checkout without order while the relay has not sent it yet; one already
+ * queued stays and finds nothing to do.
+ */
 async function dropExpiry(ctx: OrdersContext, orderId: string, log: Logger): Promise<void> {
   try {
-    await ctx.queues.orderExpiry.remove(orderExpiryJobId(orderId));
+    await ctx.prisma.$executeRaw`
+      DELETE FROM "OutboxEvent" WHERE "jobId" = ${orderExpiryJobId(orderId)} AND queue = 'order-expiry' AND "sentAt" IS NULL`;
   } catch (err) {
     log.warn({ err }, "checkout: could not drop the expiry job of a checkout without order (it will find nothing to do)");
   }
@@ -167,14 +179,6 @@ async function placeOrder(
   call: ServiceCallOptions,
   log: Logger,
 ): Promise<CheckoutResult> {
-  // 2. The expiry job first: from here on, whatever fails is cleaned up by it at the latest.
-  try {
-    await scheduleExpiry(ctx.queues, orderId, ctx.checkoutRules.unpaidOrderTtlSeconds);
-  } catch (err) {
-    log.error({ err }, "checkout: could not schedule the order's expiry; nothing was reserved");
-    throw new UnavailableError("Checkout is not available right now; try again in a moment.");
-  }
-
   // 3. What is in the cart, at today's prices.
   const cart = await unavailableOnFailure(services.cartLines(ctx.services, call), "carts", log);
   if (cart.length === 0)
@@ -209,7 +213,7 @@ async function placeOrder(
     // The reservation may still land after we gave up waiting: release it (this job may run too
     // early, so the expiry job releases the order id again later).
     log.error({ err }, "checkout: inventory could not reserve the stock; releasing whatever it may hold");
-    await tryEnqueueStockJob(ctx.queues, log, "release", orderId, "checkout-failed");
+    await queueStockJob(ctx.prisma, log, "release", orderId, "checkout-failed");
     throw new UnavailableError("Inventory cannot be reached right now; nothing was reserved or ordered. Try again in a moment.");
   }
   if (!reservation.reserved) return stockError(reservation.shortages);
@@ -220,7 +224,7 @@ async function placeOrder(
     order = await createOrder(ctx, viewer, orderId, { lines, totals, currency: currency!, shippingAddress });
   } catch (err) {
     log.error({ err }, "checkout: the order could not be written; releasing its stock");
-    await tryEnqueueStockJob(ctx.queues, log, "release", orderId);
+    await queueStockJob(ctx.prisma, log, "release", orderId);
     if (err instanceof ClaimLost) throw new ConflictError("This checkout took too long and was abandoned; check out again.");
     throw err;
   }
@@ -341,6 +345,7 @@ async function createOrder(ctx: OrdersContext, viewer: Viewer, orderId: string, 
       },
     });
     await tx.checkoutRequest.update({ where: { orderId }, data: { status: "COMPLETE" } });
+    await writeOutbox(tx, [orderEmail("order-confirmation", created)]);
     return created;
   });
 }
@@ -356,15 +361,16 @@ async function cancelUnpayableOrder(ctx: OrdersContext, orderId: string, call: S
   try {
     await ctx.prisma.$transaction(async (tx) => {
       const locked = await lockOrderRow(tx, orderId);
-      if (locked?.status === "PENDING_PAYMENT")
-        await recordMove(tx, orderId, "PENDING_PAYMENT", "CANCELLED", SYSTEM, PAYMENT_NOT_STARTED_NOTE);
+      if (locked?.status === "PENDING_PAYMENT") {
+        const cancelled = await recordMove(tx, orderId, "PENDING_PAYMENT", "CANCELLED", SYSTEM, PAYMENT_NOT_STARTED_NOTE);
+        await writeOutbox(tx, [stockJob("release", orderId), orderEmail("order-cancelled", cancelled)]);
+      }
       await tx.checkoutRequest.deleteMany({ where: { orderId } });
     });
   } catch (err) {
-    // The expiry job cancels it later.
+    // The expiry job cancels it and releases its stock later.
     log.error({ err }, "checkout: could not cancel the order without payment");
   }
-  await tryEnqueueStockJob(ctx.queues, log, "release", orderId);
   await services.cancelPayment(ctx.services, orderId, call).catch((err: unknown) => {
     log.warn({ err }, "checkout: could not cancel a payment the failed start may have made");
   });

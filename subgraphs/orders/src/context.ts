@@ -4,14 +4,12 @@ import type { ServiceClient } from "../../../lib/serviceClient.js";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import { byId, groupedBy } from "../../../lib/loaders.js";
 import type { Order, OrderItem, OrderStatusChange, PrismaClient } from "../../../prisma/orders/__generated__/client.js";
-import type { OrderQueues } from "./orderJobs.js";
 
 /** What placing and moving orders needs besides a request: the server and the worker build it once. */
 export interface OrderDeps {
   prisma: PrismaClient;
   /** Signed calls to carts, products, inventory and payments. */
   services: ServiceClient;
-  queues: OrderQueues;
   /** Shipping, tax and the unpaid-order lifetime. */
   checkoutRules: Config["checkout"];
   /** How long a service call may take (SUBGRAPH_TIMEOUT_MS): transactions that wait on one allow for it. */

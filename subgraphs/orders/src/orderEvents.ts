@@ -1,19 +1,21 @@
 // What the orders worker does: unpaid orders expire, and payment events move orders and their stock.
 // Every handler is idempotent and tolerates any order of arrival: it decides under the order's row
-// lock from the status it finds, makes at most one move, and then queues its follow-ups (stock jobs
-// with per-order job ids, payments calls that are idempotent per order). A follow-up that fails
-// throws, so BullMQ retries the job, and the retry finds the move made and repeats the follow-up.
+// lock from the status it finds and makes at most one move. Its queued follow-ups (stock jobs with
+// per-order job ids, the customer's emails) go to the outbox in the move's transaction; calls to
+// payments (idempotent per order) come after the commit, and one that fails throws, so BullMQ retries
+// the job and the retry finds the move made and repeats the call.
 import { z } from "zod";
 import { InvalidEventError, type PaymentEventJobData, type PaymentEventJobName } from "../../../lib/queues.js";
 import type { Logger } from "../../../lib/logger.js";
 import type { ServiceCallOptions } from "../../../lib/serviceClient.js";
 import type { OrderDeps } from "./context.js";
-import { enqueueStockJob } from "./orderJobs.js";
+import { writeOutbox } from "../../../lib/outbox.js";
+import { orderEmail, stockJob } from "./orderJobs.js";
 import { hasNote, lockOrderRow, recordMove, recordNote, SYSTEM } from "./orderMoves.js";
 import type { OrderStatus } from "./orderStatus.js";
 import * as services from "./services.js";
 
-export type WorkerDeps = Pick<OrderDeps, "prisma" | "services" | "queues" | "checkoutRules">;
+export type WorkerDeps = Pick<OrderDeps, "prisma" | "services" | "checkoutRules">;
 
 // --- order-expiry ------------------------------------------------------------------------------
 
@@ -24,10 +26,10 @@ export type ExpiryOutcome = "expired" | "abandoned" | "already-cancelled" | "not
 
 /**
  * The unpaid order's time is up. PENDING_PAYMENT: cancelled by the system, its stock released and its
- * PaymentIntent cancelled (a payment that still arrives is refunded). No order: a checkout that never
- * made one (failed, or crashed): whatever the order id may still hold in inventory is released and
- * an unfinished claim dropped. Already cancelled: the release and cancellation are asked again
- * (harmless if done), in case the cancelling request could not queue them. Anything else: nothing.
+ * PaymentIntent cancelled (a payment that still arrives is refunded) and the customer told. No order: a
+ * checkout that never made one (failed, or crashed): whatever the order id may still hold in inventory is
+ * released and an unfinished claim dropped. Already cancelled: the PaymentIntent's cancellation is asked
+ * again (harmless if done; the cancelling transaction queued the release itself). Anything else: nothing.
  */
 export async function expireOrder(deps: WorkerDeps, log: Logger, orderId: string): Promise<ExpiryOutcome> {
   const outcome = await deps.prisma.$transaction(async (tx): Promise<ExpiryOutcome> => {
@@ -36,24 +38,30 @@ export async function expireOrder(deps: WorkerDeps, log: Logger, orderId: string
     const locked = await lockOrderRow(tx, orderId);
     if (!locked) {
       await tx.checkoutRequest.deleteMany({ where: { orderId, status: "IN_PROGRESS" } });
+      // Its own job id: checkout's release for this id may have run before a late reservation landed.
+      await writeOutbox(tx, [stockJob("release", orderId, "expired")]);
       return "abandoned";
     }
     if (locked.status === "PENDING_PAYMENT") {
-      await recordMove(tx, orderId, "PENDING_PAYMENT", "CANCELLED", SYSTEM, expiryNote(deps.checkoutRules.unpaidOrderTtlSeconds));
+      const cancelled = await recordMove(
+        tx,
+        orderId,
+        "PENDING_PAYMENT",
+        "CANCELLED",
+        SYSTEM,
+        expiryNote(deps.checkoutRules.unpaidOrderTtlSeconds),
+      );
+      await writeOutbox(tx, [stockJob("release", orderId), orderEmail("order-cancelled", cancelled)]);
       return "expired";
     }
     return locked.status === "CANCELLED" ? "already-cancelled" : "nothing";
   });
   switch (outcome) {
-    case "abandoned":
-      // Its own job id: checkout's release for this id may have run before a late reservation landed.
-      await enqueueStockJob(deps.queues, "release", orderId, "expired");
-      break;
     case "expired":
     case "already-cancelled":
-      await enqueueStockJob(deps.queues, "release", orderId);
       await services.cancelPayment(deps.services, orderId, { requestId: `expire-${orderId}` });
       break;
+    case "abandoned":
     case "nothing":
       break;
   }
@@ -71,6 +79,7 @@ const paymentEventSchema = z.object({
   amount: z.int().min(0),
   currency: z.string().min(3).max(3),
   refundedAmount: z.int().min(0),
+  failureMessage: z.string().max(1000).optional(),
 }) satisfies z.ZodType<PaymentEventJobData>;
 
 export function parsePaymentEvent(data: unknown): PaymentEventJobData {
@@ -83,7 +92,7 @@ export const AUTO_REFUND_REASON = "order cancelled before payment";
 export const AUTO_REFUND_NOTE = "The payment arrived after the order was cancelled and was refunded automatically.";
 export const PAID_BY_REFUND_NOTE = "The payment succeeded; its refund was reported first.";
 
-export type PaymentEventOutcome = "paid" | "refunded-automatically" | "refunded" | "ignored";
+export type PaymentEventOutcome = "paid" | "refunded-automatically" | "refunded" | "failure-reported" | "ignored";
 
 export async function applyPaymentEvent(
   deps: WorkerDeps,
@@ -102,8 +111,7 @@ export async function applyPaymentEvent(
       outcome = await paymentRefunded(deps, eventLog, event);
       break;
     case "failed":
-      // The PaymentIntent can be confirmed again with another card: the order stays payable.
-      outcome = "ignored";
+      outcome = await paymentFailed(deps, event);
       break;
   }
   eventLog.info({ outcome }, "payment event applied");
@@ -129,17 +137,18 @@ async function paymentSucceeded(
         );
         return "mismatch" as const;
       }
-      await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, null);
+      const paid = await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, null);
+      // The sale and the customer's email commit with the move (a replay finds PAID and queues nothing).
+      await writeOutbox(tx, [stockJob("commit", orderId), orderEmail("payment-received", paid)]);
       return "paid" as const;
     }
     return locked.status;
   });
   switch (decision) {
     case "paid":
+      return "paid";
     case "PAID":
-      // Again on a replay (a no-op if queued before): the first run may have failed to queue it.
-      await enqueueStockJob(deps.queues, "commit", orderId);
-      return decision === "paid" ? "paid" : "ignored";
+      return "ignored";
     case "CANCELLED":
       // Money for an order that was cancelled (or expired) before it came: it goes back.
       await services.refundPayment(deps.services, orderId, AUTO_REFUND_REASON, call);
@@ -162,6 +171,25 @@ async function paymentSucceeded(
   }
 }
 
+/**
+ * A declined card: the order stays payable (the same PaymentIntent can be confirmed with another card),
+ * and its customer is told why and how to retry, once per Stripe event, while the order is unpaid.
+ */
+async function paymentFailed(deps: WorkerDeps, event: PaymentEventJobData): Promise<PaymentEventOutcome> {
+  return deps.prisma.$transaction(async (tx) => {
+    const locked = await lockOrderRow(tx, event.orderId);
+    if (locked?.status !== "PENDING_PAYMENT") return "ignored";
+    await writeOutbox(tx, [
+      orderEmail(
+        "payment-failed",
+        { id: event.orderId, customerId: locked.customerId },
+        { eventKey: `payment-failed:${event.eventId}`, ...(event.failureMessage ? { reason: event.failureMessage } : {}) },
+      ),
+    ]);
+    return "failure-reported";
+  });
+}
+
 async function noteOnce(deps: WorkerDeps, orderId: string, note: string): Promise<void> {
   await deps.prisma.$transaction(async (tx) => {
     const locked = await lockOrderRow(tx, orderId);
@@ -175,43 +203,58 @@ async function noteOnce(deps: WorkerDeps, orderId: string, note: string): Promis
  * DELIVERED becomes REFUNDED without stock (the goods are with the customer). PENDING_PAYMENT means
  * the refund overtook the payment's event: the order is recorded paid and refunded at once, and the
  * late `succeeded` finds it REFUNDED and does nothing, so no sale is ever committed for refunded money.
+ * Every refund, partial ones too, gets the customer a refund-issued email (once per amount refunded so far).
+ * The stock follow-up and the email go to the outbox with the move.
  */
 async function paymentRefunded(deps: WorkerDeps, log: Logger, event: PaymentEventJobData): Promise<PaymentEventOutcome> {
-  if (event.refundedAmount < event.amount) return "ignored";
   const { orderId } = event;
   const decision = await deps.prisma.$transaction(async (tx) => {
     const locked = await lockOrderRow(tx, orderId);
     if (!locked) return { from: null, stock: false };
-    const from: OrderStatus = locked.status;
-    switch (from) {
-      case "PENDING_PAYMENT":
-        {
-          const paidAt = new Date();
-          await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, PAID_BY_REFUND_NOTE, paidAt);
-          await recordMove(tx, orderId, "PAID", "REFUNDED", SYSTEM, null, new Date(paidAt.getTime() + 1));
-        }
-        return { from, stock: true };
-      case "PAID":
-      case "CANCELLED":
-        await recordMove(tx, orderId, from, "REFUNDED", SYSTEM, null);
-        return { from, stock: true };
-      case "DELIVERED":
-        await recordMove(tx, orderId, from, "REFUNDED", SYSTEM, null);
-        return { from, stock: false };
-      case "REFUNDED":
-        // A replay: queue the stock follow-up again unless it was a delivered order (no-op if done).
-        return { from, stock: (await statusBeforeRefund(tx, orderId)) !== "DELIVERED" };
-      case "SHIPPED":
-        log.warn("a shipped order was refunded in full; its status stays until it is delivered or returned");
-        return { from, stock: false };
+    if (event.refundedAmount > 0) {
+      await writeOutbox(tx, [
+        orderEmail(
+          "refund-issued",
+          { id: orderId, customerId: locked.customerId },
+          { eventKey: `refund-issued:${orderId}:${event.refundedAmount}`, amount: event.refundedAmount, currency: event.currency },
+        ),
+      ]);
     }
+    // Partial refunds move nothing.
+    if (event.refundedAmount < event.amount) return { from: null, stock: false };
+    const decided = await refundMove(tx, log, orderId, locked.status);
+    if (decided.stock) await writeOutbox(tx, [stockJob("return", orderId)]);
+    return decided;
   });
-  if (decision.stock) await enqueueStockJob(deps.queues, "return", orderId);
   return decision.from === null || decision.from === "REFUNDED" || decision.from === "SHIPPED" ? "ignored" : "refunded";
 }
 
-async function statusBeforeRefund(tx: Parameters<typeof recordNote>[0], orderId: string): Promise<OrderStatus | null> {
-  const changes = await tx.orderStatusChange.findMany({ where: { orderId }, orderBy: [{ at: "desc" }, { id: "desc" }], take: 10 });
-  const refundedAt = changes.findIndex((change) => change.status === "REFUNDED");
-  return changes.slice(refundedAt + 1).find((change) => change.status !== "REFUNDED")?.status ?? null;
+async function refundMove(
+  tx: Parameters<typeof recordNote>[0],
+  log: Logger,
+  orderId: string,
+  from: OrderStatus,
+): Promise<{ from: OrderStatus; stock: boolean }> {
+  switch (from) {
+    case "PENDING_PAYMENT":
+      {
+        const paidAt = new Date();
+        await recordMove(tx, orderId, "PENDING_PAYMENT", "PAID", SYSTEM, PAID_BY_REFUND_NOTE, paidAt);
+        await recordMove(tx, orderId, "PAID", "REFUNDED", SYSTEM, null, new Date(paidAt.getTime() + 1));
+      }
+      return { from, stock: true };
+    case "PAID":
+    case "CANCELLED":
+      await recordMove(tx, orderId, from, "REFUNDED", SYSTEM, null);
+      return { from, stock: true };
+    case "DELIVERED":
+      await recordMove(tx, orderId, from, "REFUNDED", SYSTEM, null);
+      return { from, stock: false };
+    case "REFUNDED":
+      // A replay: its stock follow-up was written with the move.
+      return { from, stock: false };
+    case "SHIPPED":
+      log.warn("a shipped order was refunded in full; its status stays until it is delivered or returned");
+      return { from, stock: false };
+  }
 }

@@ -1,62 +1,53 @@
-// What the orders subgraph puts on queues: stock changes for the inventory worker and the delayed
-// expiry of unpaid orders for its own worker. Producers fail fast (lib/queues.ts): a caller decides
-// whether a failed enqueue is fatal (checkout's expiry job) or logged and healed later.
-import type { Config } from "../../../lib/config.js";
+// What the orders subgraph puts on queues: stock changes for the inventory worker, the delayed expiry of
+// unpaid orders for its own worker, and the customer's emails. None is queued directly: each is an outbox
+// event (lib/outbox.ts) written in the transaction of the change it follows, and the orders worker's relay
+// queues it. So a committed move always gets its follow-ups, and a rolled-back one never does.
 import type { Logger } from "../../../lib/logger.js";
-import { createQueue, orderExpiryJobId, stockJobId, type StockJobName, type TypedQueue } from "../../../lib/queues.js";
-
-export interface OrderQueues {
-  stock: TypedQueue<"stock">;
-  orderExpiry: TypedQueue<"order-expiry">;
-  close(): Promise<void>;
-}
-
-export function createOrderQueues(config: Config, log: Logger): OrderQueues {
-  const stock = createQueue("stock", config, log);
-  const orderExpiry = createQueue("order-expiry", config, log);
-  return {
-    stock,
-    orderExpiry,
-    close: async () => {
-      await Promise.all([stock.close(), orderExpiry.close()]);
-    },
-  };
-}
+import { outboxEvent, writeOutbox, type OutboxEvent, type OutboxSql } from "../../../lib/outbox.js";
+import { emailJobId, orderExpiryJobId, stockJobId, type EmailJobData, type EmailJobName, type StockJobName } from "../../../lib/queues.js";
 
 /**
- * Queues a stock change for an order. The job id makes a second request of the same kind a no-op
- * while the first is kept (the ledger's keys make a duplicate harmless anyway); `tag` gives a
- * request its own id when it must run even if an earlier one of the same kind already ran (the
- * release after a reservation whose answer was lost, which the reservation may overtake).
+ * A stock change for an order. The job id makes a second request of the same kind a no-op while the
+ * first is kept (the ledger's keys make a duplicate harmless anyway); `tag` gives a request its own id
+ * when it must run even if an earlier one of the same kind already ran (the release after a reservation
+ * whose answer was lost, which the reservation may overtake).
  */
-export async function enqueueStockJob(
-  queues: Pick<OrderQueues, "stock">,
-  kind: Exclude<StockJobName, "reserve">,
-  orderId: string,
-  tag?: string,
-) {
+export function stockJob(kind: Exclude<StockJobName, "reserve">, orderId: string, tag?: string): OutboxEvent {
   const jobId = tag ? `${stockJobId(kind, orderId)}-${tag}` : stockJobId(kind, orderId);
-  await queues.stock.add(kind, { orderId }, { jobId });
+  return outboxEvent("stock", kind, { orderId }, { jobId });
 }
 
-/** As enqueueStockJob, but a failure is logged, not thrown: for steps another mechanism heals (see callers). */
-export async function tryEnqueueStockJob(
-  queues: Pick<OrderQueues, "stock">,
+/** The unpaid order's expiry, `delaySeconds` after the transaction that writes it; one per order id. */
+export const expiryJob = (orderId: string, delaySeconds: number): OutboxEvent =>
+  outboxEvent("order-expiry", "expire", { orderId }, { jobId: orderExpiryJobId(orderId), delayMs: delaySeconds * 1000 });
+
+/** One email to the customer (the email worker in users sends it once per event and recipient). */
+export const emailJob = (name: EmailJobName, data: EmailJobData): OutboxEvent =>
+  outboxEvent("email", name, data, { jobId: emailJobId(name, data) });
+
+/** An email about an order: `eventKey` is `<name>:<orderId>` unless the event needs its own (payment-failed, refund-issued). */
+export const orderEmail = (
+  name: Exclude<EmailJobName, "welcome">,
+  order: { id: string; customerId: string },
+  extra: Omit<EmailJobData, "userId" | "orderId" | "eventKey"> & { eventKey?: string } = {},
+): OutboxEvent => emailJob(name, { eventKey: `${name}:${order.id}`, userId: order.customerId, orderId: order.id, ...extra });
+
+/**
+ * A stock job outside any other change (a compensation after a failed step): its own small transaction.
+ * A failure is logged, not thrown: the order's expiry job releases its stock at the latest.
+ */
+export async function queueStockJob(
+  prisma: OutboxSql,
   log: Logger,
   kind: Exclude<StockJobName, "reserve">,
   orderId: string,
   tag?: string,
 ): Promise<boolean> {
   try {
-    await enqueueStockJob(queues, kind, orderId, tag);
+    await writeOutbox(prisma, [stockJob(kind, orderId, tag)]);
     return true;
   } catch (err) {
     log.error({ err, orderId, kind }, `could not queue the stock ${kind} job`);
     return false;
   }
-}
-
-/** The unpaid order's expiry, `delaySeconds` from now; one per order id. */
-export async function scheduleExpiry(queues: Pick<OrderQueues, "orderExpiry">, orderId: string, delaySeconds: number): Promise<void> {
-  await queues.orderExpiry.add("expire", { orderId }, { jobId: orderExpiryJobId(orderId), delay: delaySeconds * 1000 });
 }

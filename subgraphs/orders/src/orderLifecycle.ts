@@ -8,7 +8,8 @@ import { isUuid } from "../../../lib/loaders.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { Order, OrderStatusChange } from "../../../prisma/orders/__generated__/client.js";
 import type { OrdersContext } from "./context.js";
-import { tryEnqueueStockJob } from "./orderJobs.js";
+import { writeOutbox } from "../../../lib/outbox.js";
+import { orderEmail, stockJob } from "./orderJobs.js";
 import { lockOrderRow, recordMove, type OrderActor } from "./orderMoves.js";
 import { moveKind, nextStatuses, statusUpdateTargets, type OrderActorKind, type OrderStatus } from "./orderStatus.js";
 import * as services from "./services.js";
@@ -69,6 +70,7 @@ export async function updateOrderStatus(ctx: OrdersContext, args: UpdateOrderSta
     if (!allowed.includes(to)) return invalidTransition(from, to, allowed);
     const order = await tx.order.update({ where: { id: args.id }, data: { status: to } });
     await tx.orderStatusChange.create({ data: { orderId: order.id, status: to, actorId: admin.userId, actorKind: "ADMIN", note } });
+    if (to === "SHIPPED") await writeOutbox(tx, [orderEmail("order-shipped", order)]);
     return order;
   });
   if (outcome === null) throw new NotFoundError("The order");
@@ -100,11 +102,11 @@ export const REFUND_ON_CANCEL_REASON = "order cancelled";
 
 /**
  * Cancels an order that has not shipped: its customer or an administrator; anyone else gets
- * NOT_FOUND, as for an unknown id. Unpaid: CANCELLED first, then its stock is released and its
- * PaymentIntent cancelled (both healed if they fail: the expiry job releases again, and a payment
+ * NOT_FOUND, as for an unknown id. Unpaid: CANCELLED, with its stock release and the customer's email
+ * in the outbox in the same transaction, then its PaymentIntent cancelled (if that fails, a payment
  * that still arrives is refunded automatically). Paid: refunded through payments FIRST, under the
- * order's row lock (a failure leaves the order as it was: UNAVAILABLE), then CANCELLED and its stock
- * returned; the refund event moves it on to REFUNDED.
+ * order's row lock (a failure leaves the order as it was: UNAVAILABLE), then CANCELLED with its stock
+ * return and email in the outbox; the refund event moves it on to REFUNDED.
  */
 export async function cancelOrder(ctx: OrdersContext, args: { id: string }): Promise<Order | InvalidStatusTransition> {
   const viewer = requireViewer(ctx.viewer);
@@ -131,7 +133,12 @@ export async function cancelOrder(ctx: OrdersContext, args: { id: string }): Pro
           throw new UnavailableError("The refund cannot be made right now, so the order was not cancelled; try again in a moment.");
         }
       }
-      return { from, order: await recordMove(tx, order.id, from, "CANCELLED", actor, null) };
+      const cancelled = await recordMove(tx, order.id, from, "CANCELLED", actor, null);
+      await writeOutbox(tx, [
+        stockJob(from === "PENDING_PAYMENT" ? "release" : "return", order.id),
+        orderEmail("order-cancelled", cancelled),
+      ]);
+      return { from, order: cancelled };
     },
     // The refund call may take up to the service timeout.
     { maxWait: 10_000, timeout: ctx.serviceTimeoutMs + 5_000 },
@@ -141,12 +148,9 @@ export async function cancelOrder(ctx: OrdersContext, args: { id: string }): Pro
   ctx.loaders.orderById.clear(cancelled.id).prime(cancelled.id, cancelled);
 
   if (from === "PENDING_PAYMENT") {
-    await tryEnqueueStockJob(ctx.queues, log, "release", order.id);
     await services.cancelPayment(ctx.services, order.id, call).catch((err: unknown) => {
       log.warn({ err }, "cancelOrder: could not cancel the PaymentIntent; a payment that still arrives is refunded automatically");
     });
-  } else {
-    await tryEnqueueStockJob(ctx.queues, log, "return", order.id);
   }
   log.info({ from, by: actor.kind }, "order cancelled");
   return cancelled;

@@ -2,22 +2,18 @@ import type { Config } from "../../../lib/config.js";
 import { createPrisma } from "../../../lib/database.js";
 import { createSubgraphServer } from "../../../lib/subgraph.js";
 import { PrismaClient } from "../../../prisma/orders/__generated__/client.js";
-import { createLogger } from "../../../lib/logger.js";
 import { createServiceClient } from "../../../lib/serviceClient.js";
 import { createLoaders, type OrderDeps, type OrdersContext } from "./context.js";
-import { createOrderQueues } from "./orderJobs.js";
 import { resolvers } from "./resolvers/index.js";
 
 export async function createOrdersServer(config: Config, prisma = createPrisma("orders", config, PrismaClient)) {
   const services = createServiceClient(config, "orders");
-  const queues = createOrderQueues(config, createLogger("orders-queues", config.logLevel));
-  const deps: OrderDeps = { prisma, services, queues, checkoutRules: config.checkout, serviceTimeoutMs: config.subgraphTimeoutMs };
+  const deps: OrderDeps = { prisma, services, checkoutRules: config.checkout, serviceTimeoutMs: config.subgraphTimeoutMs };
   return createSubgraphServer<OrdersContext>({
     name: "orders",
     config,
     resolvers,
     createContext: (base) => ({ ...base, ...deps, loaders: createLoaders(prisma) }),
     prisma,
-    onStop: () => queues.close(),
   });
 }

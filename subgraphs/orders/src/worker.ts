@@ -4,6 +4,7 @@
 // Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { UnrecoverableError, Worker } from "bullmq";
 import { runWorkerProcess } from "../../../lib/workerProcess.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { createPrisma } from "../../../lib/database.js";
 import {
   InvalidEventError,
@@ -17,15 +18,14 @@ import {
 import { createServiceClient } from "../../../lib/serviceClient.js";
 import { isUuid } from "../../../lib/loaders.js";
 import { PrismaClient } from "../../../prisma/orders/__generated__/client.js";
-import { createOrderQueues } from "./orderJobs.js";
 import { applyPaymentEvent, expireOrder, parsePaymentEvent, type WorkerDeps } from "./orderEvents.js";
 
 await runWorkerProcess({
   name: "orders",
   async start({ config, log }) {
     const prisma = createPrisma("orders", config, PrismaClient);
-    const queues = createOrderQueues(config, log);
-    const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), queues, checkoutRules: config.checkout };
+    const deps: WorkerDeps = { prisma, services: createServiceClient(config, "orders"), checkoutRules: config.checkout };
+    const outboxRelay = startOutboxRelay({ prisma, config, log, name: "orders" });
 
     const expiryWorker = new Worker<OrderExpiryJobData, void, OrderExpiryJobName>(
       QUEUE_NAMES.orderExpiry,
@@ -62,7 +62,7 @@ await runWorkerProcess({
     return {
       workers: [expiryWorker, paymentWorker],
       async close() {
-        await queues.close();
+        await outboxRelay.stop();
         await prisma.$disconnect();
       },
     };

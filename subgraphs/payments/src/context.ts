@@ -2,7 +2,6 @@ import type DataLoader from "dataloader";
 import type Stripe from "stripe";
 import type { BaseContext } from "../../../lib/subgraph.js";
 import type { Logger } from "../../../lib/logger.js";
-import type { TypedQueue } from "../../../lib/queues.js";
 import { byId, groupedBy, isUuid } from "../../../lib/loaders.js";
 import type { Payment, PrismaClient, Refund } from "../../../prisma/payments/__generated__/client.js";
 
@@ -10,8 +9,6 @@ import type { Payment, PrismaClient, Refund } from "../../../prisma/payments/__g
 export interface PaymentDeps {
   prisma: PrismaClient;
   stripe: Stripe;
-  /** Producer of the payment-events queue (consumed by the orders worker). */
-  paymentEvents: TypedQueue<"payment-events">;
   log: Logger;
 }
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requireAdmin } from "../../../lib/auth.js";
 import { parseInput } from "../../../lib/validation.js";
 import type { PaymentDeps, PaymentsContext } from "./context.js";
-import { HANDLED_EVENT_TYPES, applyStripeEvent, publishEventJob } from "./stripeEvents.js";
+import { HANDLED_EVENT_TYPES, applyStripeEvent } from "./stripeEvents.js";
 import { callStripe } from "./stripeCalls.js";
 import type Stripe from "stripe";
 
@@ -16,12 +16,9 @@ export interface ReconciliationResult {
 /** Stripe keeps events for 30 days; an hour to three days back is what an operator asks for. */
 export const MAX_RECONCILE_HOURS = 72;
 
-/** An outbox row this old without its job queued lost a race with Redis; younger ones are still being published. */
-const UNPUBLISHED_GRACE_MS = 30_000;
-
 /**
  * Lists the handled events of the last `hours` (oldest first, as they happened) and applies each one
- * the StripeEvent table does not know; then queues the jobs of applied events whose queueing failed.
+ * the StripeEvent table does not know (their jobs go through the outbox like a webhook's).
  */
 export async function reconcile(deps: PaymentDeps, hours: number): Promise<ReconciliationResult> {
   const since = Math.floor(Date.now() / 1000) - hours * 3600;
@@ -44,13 +41,7 @@ export async function reconcile(deps: PaymentDeps, hours: number): Promise<Recon
   for (const event of missed) {
     if ((await applyStripeEvent(deps, event, "RECONCILIATION")) === "applied") eventsApplied++;
   }
-  const unpublished = await deps.prisma.stripeEvent.findMany({
-    where: { jobName: { not: null }, publishedAt: null, receivedAt: { lt: new Date(Date.now() - UNPUBLISHED_GRACE_MS) } },
-    orderBy: { created: "asc" },
-    take: 1000,
-  });
-  for (const row of unpublished) await publishEventJob(deps, row);
-  deps.log.info({ hours, eventsSeen: events.length, eventsApplied, republished: unpublished.length }, "payments reconciled");
+  deps.log.info({ hours, eventsSeen: events.length, eventsApplied }, "payments reconciled");
   return { eventsSeen: events.length, eventsApplied };
 }
 

@@ -1,13 +1,13 @@
 // Applying one Stripe event, from a webhook or from reconciliation: at most once per event id.
 //
 // The event's StripeEvent row is written in the same transaction as its effect, so a replayed event
-// finds it and changes nothing. The row is also the outbox of the payment-events job the event asks for:
-// the job is queued after the commit and the row marked published; if queueing fails, the caller
-// answers an error (Stripe redelivers) and the next delivery, or the next reconciliation, queues it then.
-// BullMQ ignores a job id it still keeps, so a job queued twice is kept once.
+// finds it and changes nothing. The payment-events job the event asks for is written to payments' outbox
+// (lib/outbox.ts) in that same transaction: the payments worker's relay queues it, whenever Redis can take it.
+// Its job id is the event's, so BullMQ keeps one job per event even if the relay sends it twice.
 import type Stripe from "stripe";
+import { outboxEvent, writeOutbox } from "../../../lib/outbox.js";
 import { paymentEventJobId, type PaymentEventJobData, type PaymentEventJobName } from "../../../lib/queues.js";
-import type { Payment, StripeEvent, StripeEventSource } from "../../../prisma/payments/__generated__/client.js";
+import type { Payment, StripeEventSource } from "../../../prisma/payments/__generated__/client.js";
 import type { PaymentDeps } from "./context.js";
 import { applyIntentOutcome, lockPaymentOfIntent, syncRefunds } from "./paymentRecords.js";
 import { isPaid, type IntentOutcome } from "./paymentState.js";
@@ -31,7 +31,7 @@ const isRefundEvent = (type: string) => (REFUND_EVENTS as readonly string[]).inc
 export type EventOutcome =
   /** Applied now (its effect may be none, when it was stale). */
   | "applied"
-  /** Applied before: nothing changed (its job queued again if that had failed). */
+  /** Applied before: nothing changed. */
   | "duplicate"
   /** Not a type payments acts on, or a PaymentIntent that is none of ours. */
   | "ignored";
@@ -63,23 +63,15 @@ const jobDataOf = (eventId: string, payment: Payment): PaymentEventJobData => ({
   amount: payment.amount,
   currency: payment.currency,
   refundedAmount: payment.refundedAmount,
+  // For the customer's "payment failed" email: what the card issuer said.
+  ...(payment.status === "FAILED" && payment.failureMessage ? { failureMessage: payment.failureMessage } : {}),
 });
-
-/** Queues the event's job unless it has none or it was queued already; throws when Redis refuses. */
-export async function publishEventJob(deps: Pick<PaymentDeps, "prisma" | "paymentEvents">, event: StripeEvent): Promise<void> {
-  if (!event.jobName || !event.jobData || event.publishedAt) return;
-  await deps.paymentEvents.add(event.jobName, event.jobData as unknown as PaymentEventJobData, { jobId: paymentEventJobId(event.id) });
-  await deps.prisma.stripeEvent.update({ where: { id: event.id }, data: { publishedAt: new Date() } });
-}
 
 /** Applies one verified Stripe event (webhook) or one listed by Stripe's API (reconciliation). */
 export async function applyStripeEvent(deps: PaymentDeps, event: Stripe.Event, source: StripeEventSource): Promise<EventOutcome> {
   if (!HANDLED_EVENT_TYPES.includes(event.type)) return "ignored";
-  const known = await deps.prisma.stripeEvent.findUnique({ where: { id: event.id } });
-  if (known) {
-    await publishEventJob(deps, known);
-    return "duplicate";
-  }
+  const known = await deps.prisma.stripeEvent.findUnique({ where: { id: event.id }, select: { id: true } });
+  if (known) return "duplicate";
   const object = event.data.object as unknown;
   const intentId = paymentIntentIdOf(object);
   // A refund event names one refund; Stripe's list of the intent's refunds is the whole truth, whichever came first.
@@ -96,23 +88,19 @@ export async function applyStripeEvent(deps: PaymentDeps, event: Stripe.Event, s
     if (count === 0) return null; // a concurrent delivery of the same event committed first
     const clientSecret = event.type.startsWith("payment_intent.") ? ((object as Stripe.PaymentIntent).client_secret ?? null) : null;
     const locked = intentId ? await lockPaymentOfIntent(tx, intentId, metadataPaymentIdOf(object), clientSecret) : null;
-    if (!locked) return { event: await tx.stripeEvent.findUniqueOrThrow({ where: { id: event.id } }), payment: null };
+    if (!locked) return { payment: null };
     const payment = isIntentEvent(event.type)
       ? await applyIntentOutcome(tx, locked, outcomeOf(event.type, object as Stripe.PaymentIntent), at)
       : await syncRefunds(tx, locked, refunds);
     const jobName = jobFor(event.type, payment);
-    const row = await tx.stripeEvent.update({
-      where: { id: event.id },
-      data: { paymentId: payment.id, ...(jobName ? { jobName, jobData: { ...jobDataOf(event.id, payment) } } : {}) },
-    });
-    return { event: row, payment };
+    await tx.stripeEvent.update({ where: { id: event.id }, data: { paymentId: payment.id } });
+    if (jobName) {
+      await writeOutbox(tx, [outboxEvent("payment-events", jobName, jobDataOf(event.id, payment), { jobId: paymentEventJobId(event.id) })]);
+    }
+    return { payment };
   });
 
-  if (!recorded) {
-    const row = await deps.prisma.stripeEvent.findUnique({ where: { id: event.id } });
-    if (row) await publishEventJob(deps, row);
-    return "duplicate";
-  }
+  if (!recorded) return "duplicate";
   if (!recorded.payment) {
     deps.log.warn(
       { eventId: event.id, type: event.type, paymentIntent: intentId },
@@ -124,6 +112,5 @@ export async function applyStripeEvent(deps: PaymentDeps, event: Stripe.Event, s
     { eventId: event.id, type: event.type, source, paymentId: recorded.payment.id, status: recorded.payment.status },
     "Stripe event applied",
   );
-  await publishEventJob(deps, recorded.event);
   return "applied";
 }

@@ -3,6 +3,7 @@
 // Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 import { Worker } from "bullmq";
 import { runWorkerProcess } from "../../../lib/workerProcess.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { createPrisma } from "../../../lib/database.js";
 import {
   QUEUE_NAMES,
@@ -22,9 +23,10 @@ await runWorkerProcess({
     const deps: PaymentDeps = {
       prisma: createPrisma("payments", config, PrismaClient),
       stripe: createStripeClient(config),
-      paymentEvents: createQueue(QUEUE_NAMES.paymentEvents, config, log),
       log,
     };
+    // payment-events jobs are written to payments' outbox with each event; the relay sends them.
+    const outboxRelay = startOutboxRelay({ prisma: deps.prisma, config, log, name: "payments" });
 
     const intervalSeconds = config.stripe.reconcileIntervalSeconds;
     /** Look back three intervals (at least an hour), so a run that failed or came late leaves no gap. */
@@ -54,7 +56,7 @@ await runWorkerProcess({
       measuredQueues: [QUEUE_NAMES.paymentEvents],
       async close() {
         await scheduler.close();
-        await deps.paymentEvents.close();
+        await outboxRelay.stop();
         await deps.prisma.$disconnect();
       },
     };

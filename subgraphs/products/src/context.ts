@@ -9,7 +9,6 @@ import type { Category, PrismaClient, Product, ProductImage } from "../../../pri
 import type { ProductDeletedHook } from "./images.js";
 import type { ImageLimits } from "./imageProcessing.js";
 import type { FileStorage } from "./storage.js";
-import type { ProductLifecyclePublisher } from "./lifecycle.js";
 import { categoryProductsLoader, type CategoryProductsKey } from "./listing.js";
 
 export interface ProductsLoaders {
@@ -31,8 +30,6 @@ export interface ProductsContext extends BaseContext {
   /** Where image files are kept. */
   storage: FileStorage;
   imageLimits: ImageLimits;
-  /** Tells other subgraphs about created, re-statused and deleted products. */
-  lifecycle: ProductLifecyclePublisher;
 }
 
 /** Rows of the raw loaders below, checked (lib/database.ts `parseRows`) to have every column of the model. */

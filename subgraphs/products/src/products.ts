@@ -6,6 +6,7 @@ import { parseInput, singleLine, uuid } from "../../../lib/validation.js";
 import { Prisma, type Product, type ProductStatus } from "../../../prisma/products/__generated__/client.js";
 import type { ProductsContext } from "./context.js";
 import { deletedEvent, lifecycleEvent } from "./lifecycle.js";
+import { writeOutbox } from "../../../lib/outbox.js";
 import { createWithUniqueSlug, idOrSlug } from "./slugs.js";
 
 export type { Product };
@@ -99,21 +100,24 @@ export async function createProduct(ctx: ProductsContext, input: unknown): Promi
     async (prefix) =>
       (await ctx.prisma.product.findMany({ where: { slug: { startsWith: prefix } }, select: { slug: true } })).map((p) => p.slug),
     (slug) =>
-      ctx.prisma.product.create({
-        data: {
-          name: data.name,
-          slug,
-          description: data.description ?? "",
-          priceAmount: data.priceAmount,
-          currency: data.currency ?? "EUR",
-          categoryId: data.categoryId ?? null,
-          status: data.status ?? "DRAFT",
-          publishedAt: data.status === "ACTIVE" ? new Date() : null,
-        },
+      ctx.prisma.$transaction(async (tx) => {
+        const created = await tx.product.create({
+          data: {
+            name: data.name,
+            slug,
+            description: data.description ?? "",
+            priceAmount: data.priceAmount,
+            currency: data.currency ?? "EUR",
+            categoryId: data.categoryId ?? null,
+            status: data.status ?? "DRAFT",
+            publishedAt: data.status === "ACTIVE" ? new Date() : null,
+          },
+        });
+        await writeOutbox(tx, [lifecycleEvent("created", created)]);
+        return created;
       }),
   ).catch(rethrowMissingCategory);
   ctx.log.info({ productId: product.id }, "product created");
-  await ctx.lifecycle.publish([lifecycleEvent("created", product)]);
   return product;
 }
 
@@ -130,12 +134,14 @@ export async function updateProduct(ctx: ProductsContext, id: string, input: unk
   if (changes.currency != null) data.currency = changes.currency;
   if (changes.categoryId !== undefined) data.categoryId = changes.categoryId;
   if (changes.status != null) Object.assign(data, statusChange(product, changes.status, "input.status"));
-  const updated = await ctx.prisma.product
-    .update({ where: { id: product.id }, data })
+  return ctx.prisma
+    .$transaction(async (tx) => {
+      const updated = await tx.product.update({ where: { id: product.id }, data });
+      if (updated.status !== product.status) await writeOutbox(tx, [lifecycleEvent("status-changed", updated)]);
+      return updated;
+    })
     .catch(rethrowNotFound)
     .catch(rethrowMissingCategory);
-  if (updated.status !== product.status) await ctx.lifecycle.publish([lifecycleEvent("status-changed", updated)]);
-  return updated;
 }
 
 /**
@@ -159,11 +165,14 @@ export async function setStatus(ctx: ProductsContext, id: string, status: Produc
   requireAdmin(ctx.viewer);
   const product = await requireProduct(ctx, id);
   if (product.status === status) return product;
-  const updated = await ctx.prisma.product
-    .update({ where: { id: product.id }, data: statusChange(product, status, "status") })
+  const data = statusChange(product, status, "status");
+  return ctx.prisma
+    .$transaction(async (tx) => {
+      const updated = await tx.product.update({ where: { id: product.id }, data });
+      await writeOutbox(tx, [lifecycleEvent("status-changed", updated)]);
+      return updated;
+    })
     .catch(rethrowNotFound);
-  await ctx.lifecycle.publish([lifecycleEvent("status-changed", updated)]);
-  return updated;
 }
 
 export const archiveProduct = (ctx: ProductsContext, id: string) => setStatus(ctx, id, "ARCHIVED");
@@ -201,6 +210,7 @@ export async function deleteProduct(ctx: ProductsContext, id: string): Promise<{
         const still = await tx.product.findUnique({ where: { id: product.id }, select: { id: true } });
         throw still ? new PublishedMeanwhile() : new NotFoundError("Product");
       }
+      await writeOutbox(tx, [deletedEvent(product)]);
       return rows;
     })
     .catch((error: unknown) => {
@@ -209,7 +219,6 @@ export async function deleteProduct(ctx: ProductsContext, id: string): Promise<{
     });
   if (!images) return productPublished(product.id);
   ctx.log.info({ productId: product.id, images: images.length }, "product deleted");
-  await ctx.lifecycle.publish([deletedEvent(product)]);
   try {
     await ctx.onProductDeleted({ productId: product.id, imageStorageKeys: images.map((image) => image.storageKey) });
   } catch (error) {

@@ -8,8 +8,6 @@ import { multipartUploads } from "../../../lib/uploads.js";
 import type { ProductDeletedHook } from "./images.js";
 import { LocalDiskStorage, type FileStorage } from "./storage.js";
 import { resolvers } from "./resolvers/index.js";
-import { createLifecyclePublisher, type ProductLifecyclePublisher } from "./lifecycle.js";
-import { createLogger } from "../../../lib/logger.js";
 
 export interface ProductsServerOptions {
   prisma?: PrismaClient;
@@ -19,8 +17,6 @@ export interface ProductsServerOptions {
   storage?: FileStorage;
   /** Removes a deleted product's image files; by default its folder in the storage. */
   onProductDeleted?: ProductDeletedHook;
-  /** Where product lifecycle events go; the `product-lifecycle` queue by default. */
-  lifecycle?: ProductLifecyclePublisher;
 }
 
 export async function createProductsServer(config: Config, options: ProductsServerOptions = {}) {
@@ -31,7 +27,6 @@ export async function createProductsServer(config: Config, options: ProductsServ
   const onProductDeleted: ProductDeletedHook =
     options.onProductDeleted ?? (({ productId }) => storage.deletePrefix(`products/${productId}`));
   const imageLimits = { maxBytes: config.uploads.maxBytes, maxPixels: config.uploads.maxPixels };
-  const lifecycle = options.lifecycle ?? createLifecyclePublisher(config, createLogger("products", config.logLevel));
   return createSubgraphServer<ProductsContext>({
     name: "products",
     config,
@@ -44,7 +39,6 @@ export async function createProductsServer(config: Config, options: ProductsServ
       onProductDeleted,
       storage,
       imageLimits,
-      lifecycle,
     }),
     // Multipart uploads (re-sent by the router), under the same limits as the router's.
     beforeGraphQL: [multipartUploads(config.uploads)],
@@ -53,6 +47,5 @@ export async function createProductsServer(config: Config, options: ProductsServ
       app.use("/assets", express.static(localStorage.root, { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
     },
     prisma,
-    onStop: () => lifecycle.close(),
   });
 }

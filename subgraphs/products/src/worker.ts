@@ -1,5 +1,5 @@
 // The availability worker: its own process, consuming `stock-availability` (published by the
-// inventory subgraph after each committed stock change) into the ProductAvailability read model
+// inventory subgraph to its outbox with each stock change) into the ProductAvailability read model
 // that the `inStock` filter reads. Shutdown, /metrics and stalled-job logging: lib/workerProcess.ts.
 //
 // Consistency: the read model trails inventory by the queue's latency, normally well under a
@@ -9,11 +9,12 @@
 // product's stock changes again: the next event carries the full level, not a delta, and heals it.
 // Checkout never relies on this model; inventory's own reservation is the authority on stock.
 import { runWorkerProcess } from "../../../lib/workerProcess.js";
+import { startOutboxRelay } from "../../../lib/outbox.js";
 import { QUEUE_NAMES, startEventWorker } from "../../../lib/queues.js";
 import { applyAvailability, parseAvailabilityEvent } from "./availability.js";
 import { createPrisma } from "../../../lib/database.js";
 import { PrismaClient } from "../../../prisma/products/__generated__/client.js";
-import { createLifecyclePublisher, publishAllProducts } from "./lifecycle.js";
+import { publishAllProducts } from "./lifecycle.js";
 
 await runWorkerProcess({
   name: "products",
@@ -28,8 +29,9 @@ await runWorkerProcess({
     });
     // Heal other subgraphs' view of the catalog (and tell them about seeded products): every product's
     // current status, which consumers ignore where they already know it.
-    const lifecycle = createLifecyclePublisher(config, log);
-    publishAllProducts(prisma, lifecycle)
+    // Products' own outbox (product-lifecycle events) goes to BullMQ through this relay.
+    const outboxRelay = startOutboxRelay({ prisma, config, log, name: "products" });
+    publishAllProducts(prisma)
       .then((count) => log.info({ count }, "published every product's lifecycle status"))
       .catch((err: unknown) => log.error({ err }, "could not publish every product's lifecycle status"));
 
@@ -37,7 +39,7 @@ await runWorkerProcess({
       workers: [worker],
       measuredQueues: [QUEUE_NAMES.productLifecycle],
       async close() {
-        await lifecycle.close();
+        await outboxRelay.stop();
         await prisma.$disconnect();
       },
     };

@@ -18,6 +18,14 @@ import { Prisma, type PrismaClient, type User, type Role } from "../../../prisma
 import type { UsersContext } from "./context.js";
 import { assertStrongPassword, decoyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
 import { endAllSessions, startSession, type AuthResult } from "./sessions.js";
+import { outboxEvent, writeOutbox } from "../../../lib/outbox.js";
+import { emailJobId } from "../../../lib/queues.js";
+
+/** The welcome email of a new user: one per user (eventKey `welcome:<userId>`). */
+const welcomeEmail = (userId: string) => {
+  const data = { eventKey: `welcome:${userId}`, userId };
+  return outboxEvent("email", "welcome", data, { jobId: emailJobId("welcome", data) });
+};
 
 export type { User };
 
@@ -78,7 +86,13 @@ export async function register(ctx: UsersContext, input: unknown): Promise<AuthR
   const { email, password, name } = parseInput(registerSchema, input);
   assertStrongPassword(password, email, "input.password");
   try {
-    const user = await ctx.prisma.user.create({ data: { email, name, passwordHash: await hashPassword(password) } });
+    const passwordHash = await hashPassword(password);
+    // The welcome email commits with the user (the outbox, lib/outbox.ts): never one without the other.
+    const user = await ctx.prisma.$transaction(async (tx) => {
+      const created = await tx.user.create({ data: { email, name, passwordHash } });
+      await writeOutbox(tx, [welcomeEmail(created.id)]);
+      return created;
+    });
     ctx.log.info({ userId: user.id }, "user registered");
     return await startSession(ctx, user, startedAtMs);
   } catch (error) {
