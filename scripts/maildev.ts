@@ -24,7 +24,7 @@ try {
   );
   process.exit(1);
 }
-console.log(`maildev: SMTP on 127.0.0.1:${smtp}, inbox at http://127.0.0.1:${web}`);
+console.log(`maildev: SMTP on 127.0.0.1:${smtp}, inbox at http://127.0.0.1:${web}/index.html`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     maildev.stop().then(

@@ -193,8 +193,10 @@ function startMailServer(
 ): Promise<void> | undefined {
   if (env.MAILBOX_URL) return waitUntilHealthy("mailbox", `${env.MAILBOX_URL}/health`, start("mailbox", "scripts/mailbox.ts"));
   if (config.email.smtpUrlIsExplicit) return undefined;
-  stack.mailDevUrl = `http://127.0.0.1:${env.MAILDEV_WEB_PORT ?? "1080"}`;
-  return waitUntilHealthy("maildev", `${stack.mailDevUrl}/api/healthz`, start("maildev", "scripts/maildev.ts"));
+  const mailDevBase = `http://127.0.0.1:${env.MAILDEV_WEB_PORT ?? "1080"}`;
+  // MailDev 3 serves its page at /index.html and answers 404 at / itself.
+  stack.mailDevUrl = `${mailDevBase}/index.html`;
+  return waitUntilHealthy("maildev", `${mailDevBase}/api/healthz`, start("maildev", "scripts/maildev.ts"));
 }
 
 const healthUrl = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql\/?$/, "/health");
