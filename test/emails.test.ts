@@ -14,7 +14,17 @@ import { AdjustStockDocument, DeleteAccountDocument } from "../sdk/__generated__
 import { formatMoney, orderReference } from "../subgraphs/users/src/emails/format.js";
 import { addToCart, placeOrder, type Placed } from "./support/checkout.js";
 import { catalogAdmin, createProduct } from "./support/catalog.js";
-import { config, eventually, gql, registerCustomer, requestOk, serviceHeaders, subgraphUrl, type Account } from "./support/client.js";
+import {
+  config,
+  eventually,
+  gql,
+  registerCustomer,
+  requestOk,
+  routerBase,
+  serviceHeaders,
+  subgraphUrl,
+  type Account,
+} from "./support/client.js";
 import {
   acceptRecipient,
   messagesTo,
@@ -216,6 +226,29 @@ describe("once per event and recipient", () => {
 });
 
 describe("failures", () => {
+  it("an email that failed for good is sent once an administrator retries it through the job dashboard's API", async () => {
+    const bounced = await registerCustomer("Bounced");
+    const data = { eventKey: eventKey("welcome"), userId: bounced.id };
+    await refuseRecipient(bounced.email, 550);
+    let job: Job<EmailJobData, void, EmailJobName>;
+    try {
+      job = await enqueue("welcome", data);
+      assert.equal((await settled(job.id!)).state, "failed");
+    } finally {
+      await acceptRecipient(bounced.email);
+    }
+    const retryUrl = `${routerBase}/admin/queues/api/queues/email/${encodeURIComponent(job.id!)}/retry`;
+    const customerTry = await fetch(retryUrl, { method: "PUT", headers: { authorization: `Bearer ${bounced.token}` } });
+    assert.equal(customerTry.status, 403, "customers cannot retry jobs");
+    const admin = await catalogAdmin();
+    const response = await fetch(retryUrl, { method: "PUT", headers: { authorization: `Bearer ${admin.token}` } });
+    assert.equal(response.status, 204, await response.clone().text());
+    const { state } = await settled(job.id!);
+    assert.equal(state, "completed");
+    await emailFor(data, bounced.email);
+    assert.equal((await emailsFor(data, bounced.email)).length, 1);
+  });
+
   it("a permanent SMTP refusal (550) ends the job in the failed set after one attempt, logged with its id", async () => {
     const refused = await registerCustomer("Refused");
     await refuseRecipient(refused.email, 550);
