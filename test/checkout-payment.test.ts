@@ -10,13 +10,14 @@ import { Queue } from "bullmq";
 import Stripe from "stripe";
 import { prismaAdapter } from "../lib/database.js";
 import type { PaymentEventJobData, PaymentEventJobName } from "../lib/queues.js";
-import { EMULATOR_TEST_KEY, createStripeClient, stripeHostOptions } from "../lib/stripe.js";
+import { createStripeClient, stripeHostOptions } from "../lib/stripe.js";
 import { PrismaClient as InventoryPrisma } from "../prisma/inventory/__generated__/client.js";
 import { AdminStockMovementsDocument, CancelOrderDocument } from "../sdk/__generated__/graphql.js";
 import { AUTO_REFUND_NOTE, PAID_BY_REFUND_NOTE } from "../subgraphs/orders/src/orderEvents.js";
 import { findLedgerMismatches } from "../subgraphs/inventory/src/inventory.js";
 import { catalogAdmin } from "./support/catalog.js";
 import { addToCart, orderOf, placeOrder, stockOf, stockedProduct, type Placed } from "./support/checkout.js";
+import { emulator } from "./support/stripeEmulator.js";
 import { config, eventually, registerCustomer, requestOk, type Account } from "./support/client.js";
 
 const inventory = new InventoryPrisma({ adapter: prismaAdapter(config.subgraphs.inventory.databaseUrl, 2) });
@@ -33,25 +34,6 @@ async function confirm(placed: Placed, paymentMethod: string): Promise<Stripe.Pa
   // client_secret is how Stripe.js confirms; the server SDK's types leave it out.
   const params = { payment_method: paymentMethod, client_secret: clientSecret } as Stripe.PaymentIntentConfirmParams;
   return browser.paymentIntents.confirm(providerPaymentId, params);
-}
-
-/** The emulator's test controls (/_emulator/...); parameters form-encoded, as Stripe's API takes them. */
-async function emulator<T = unknown>(path: string, method = "GET", params?: Record<string, string | string[]>): Promise<T> {
-  const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(params ?? {})) {
-    if (Array.isArray(value)) value.forEach((item, index) => form.append(`${name}[${index}]`, item));
-    else form.append(name, value);
-  }
-  const response = await fetch(`${config.stripe.apiUrl}/_emulator${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: params === undefined ? undefined : form.toString(),
-  });
-  assert.ok(response.ok, `${method} /_emulator${path}: ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as T;
 }
 
 async function reasons(productId: string): Promise<string[]> {

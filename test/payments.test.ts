@@ -8,7 +8,7 @@ import Stripe from "stripe";
 import { prismaAdapter } from "../lib/database.js";
 import { createLogger } from "../lib/logger.js";
 import { QUEUE_NAMES, createQueue, createQueueEvents, paymentEventJobId, type PaymentEventJobData } from "../lib/queues.js";
-import { EMULATOR_TEST_KEY, createStripeClient, stripeHostOptions, webhookSecretOf } from "../lib/stripe.js";
+import { createStripeClient, stripeHostOptions, webhookSecretOf } from "../lib/stripe.js";
 import { PrismaClient } from "../prisma/payments/__generated__/client.js";
 import { createPaymentsServer } from "../subgraphs/payments/src/server.js";
 import { PaymentStatusDocument, ReconcilePaymentsDocument } from "../sdk/__generated__/graphql.js";
@@ -26,6 +26,7 @@ import {
   subgraphUrl,
   type Account,
 } from "./support/client.js";
+import { emulator } from "./support/stripeEmulator.js";
 
 const prisma = new PrismaClient({ adapter: prismaAdapter(config.subgraphs.payments.databaseUrl, 2) });
 const log = createLogger("payments-test", "warn");
@@ -67,26 +68,6 @@ async function startPayment(customerId: string, orderId = randomUUID(), amount =
   const result = await asService<{ startPayment: PaymentResult }>(START, { orderId, customerId, amount, currency });
   assert.equal(result.errors, undefined, JSON.stringify(result.errors));
   return result.data.startPayment;
-}
-
-/** The run's emulator test controls (/_emulator/...), with the key the stack gave it. */
-async function emulator<T = unknown>(path: string, method = "GET", body?: Record<string, string | string[]>): Promise<T> {
-  // Form-encoded, as Stripe's API takes its parameters.
-  const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(body ?? {})) {
-    if (Array.isArray(value)) value.forEach((item, index) => form.append(`${name}[${index}]`, item));
-    else form.append(name, value);
-  }
-  const response = await fetch(`${config.stripe.apiUrl}/_emulator${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${config.stripe.secretKey ?? EMULATOR_TEST_KEY}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: body === undefined ? undefined : form,
-  });
-  assert.ok(response.ok, `${method} /_emulator${path}: ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as T;
 }
 
 async function eventsOf(intentId: string, type?: string): Promise<Stripe.Event[]> {

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../scripts/lib/isolated.js";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -103,17 +103,6 @@ describe("worker /health and /metrics", () => {
     assert.equal(options.maxStalledCount, 2);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 describe("graceful shutdown", () => {
   // A worker of our own under its own Redis prefix, so the stack's inventory worker cannot take its jobs;

@@ -12,7 +12,8 @@ import { ensureServiceSecretFile } from "../../lib/serviceAuth.js";
 import type { Logger } from "../../lib/logger.js";
 import { checkPostgres, checkRedis, dropDatabases, ensureDatabases, migrateAll, seedAll, startStack, type RunningStack } from "./stack.js";
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
